@@ -1,0 +1,133 @@
+using System.Runtime.CompilerServices;
+
+namespace Splitwise.Kernels.Threading;
+
+/// <summary>
+/// Persistent worker threads with a cheap fork/join: the caller publishes a job pointer and a generation number,
+/// spinning workers pick it up within microseconds, and everyone (the caller included) claims chunks from one
+/// counter. Workers spin briefly between jobs, since a forward pass issues hundreds of them back to back, then sleep.
+/// One job runs at a time; a second caller that finds the pool busy runs its job inline rather than waiting.
+/// </summary>
+public sealed unsafe class WorkerPool : IDisposable
+{
+    private const int SpinIterationsBeforeSleep = 20_000;
+
+    private readonly Thread[] _threads;
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly object _runLock = new();
+    private volatile bool _disposed;
+
+    private int _generation;
+    private int _sleepers;
+    private void* _job;
+    private delegate*<void*, int, void> _invoke;
+    private int _chunkCount;
+    private int _nextChunk;
+    private int _busyWorkers;
+    private Exception? _failure;
+
+    /// <param name="threadCount">Threads that do work, the calling thread included (1 = everything inline).</param>
+    public WorkerPool(int threadCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(threadCount);
+        ThreadCount = threadCount;
+        _threads = new Thread[threadCount - 1];
+        for (int i = 0; i < _threads.Length; i++)
+        {
+            _threads[i] = new Thread(WorkerLoop) { IsBackground = true, Name = $"splitwise-worker-{i + 1}" };
+            _threads[i].Start();
+        }
+    }
+
+    /// <summary>One pool for the whole process, as wide as the machine.</summary>
+    public static WorkerPool Shared { get; } = new(Environment.ProcessorCount);
+
+    public int ThreadCount { get; }
+
+    /// <summary>Runs job.Execute(c) for every c in [0, chunkCount) across the pool and returns when all are done.</summary>
+    public void For<TJob>(int chunkCount, ref TJob job) where TJob : struct, IParallelJob
+    {
+        if (chunkCount <= 0) return;
+        if (chunkCount == 1 || _threads.Length == 0 || !Monitor.TryEnter(_runLock))
+        {
+            for (int c = 0; c < chunkCount; c++) job.Execute(c);
+            return;
+        }
+        try
+        {
+            _job = Unsafe.AsPointer(ref job);
+            _invoke = &Invoke<TJob>;
+            _chunkCount = chunkCount;
+            _nextChunk = 0;
+            _failure = null;
+            Volatile.Write(ref _busyWorkers, _threads.Length);
+            Interlocked.Increment(ref _generation);
+            int sleepers = Interlocked.Exchange(ref _sleepers, 0);
+            if (sleepers > 0) _wake.Release(sleepers);
+
+            RunChunks();
+
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _busyWorkers) != 0) spin.SpinOnce(-1);
+            _job = null;
+            if (_failure is { } failure) throw new AggregateException("A parallel kernel chunk failed.", failure);
+        }
+        finally
+        {
+            Monitor.Exit(_runLock);
+        }
+    }
+
+    private static void Invoke<TJob>(void* job, int chunk) where TJob : struct, IParallelJob
+        => Unsafe.AsRef<TJob>(job).Execute(chunk);
+
+    private void RunChunks()
+    {
+        int count = _chunkCount;
+        var invoke = _invoke;
+        void* job = _job;
+        int c;
+        while ((c = Interlocked.Increment(ref _nextChunk) - 1) < count)
+        {
+            try
+            {
+                invoke(job, c);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
+            }
+        }
+    }
+
+    private void WorkerLoop()
+    {
+        int seen = Volatile.Read(ref _generation);
+        while (true)
+        {
+            int spins = 0;
+            while (Volatile.Read(ref _generation) == seen)
+            {
+                if (_disposed) return;
+                if (++spins < SpinIterationsBeforeSleep)
+                {
+                    Thread.SpinWait(20);
+                    continue;
+                }
+                Interlocked.Increment(ref _sleepers);
+                // A wake-up is only a hint: stale permits are possible and harmless, so re-check the generation.
+                if (Volatile.Read(ref _generation) == seen) _wake.Wait(50);
+                spins = 0;
+            }
+            seen = Volatile.Read(ref _generation);
+            RunChunks();
+            Interlocked.Decrement(ref _busyWorkers);
+        }
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        _wake.Release(_threads.Length);
+    }
+}

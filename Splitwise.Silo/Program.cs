@@ -1,0 +1,2 @@
+Console.Error.WriteLine("usage: Splitwise.Silo generate|tokenize|serve ...");
+return 2;
