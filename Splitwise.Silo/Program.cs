@@ -1,2 +1,18 @@
-Console.Error.WriteLine("usage: Splitwise.Silo generate|tokenize|serve ...");
-return 2;
+using Splitwise.Silo.Cli;
+
+// Verbs: generate (engine), tokenize/detokenize/chat-template (tokenizer), serve (a machine process).
+const string Usage = "usage: Splitwise.Silo <generate|tokenize|detokenize|chat-template> [options]";
+if (args.Length == 0) { Console.Error.WriteLine(Usage); return 2; }
+try
+{
+    var options = new CliArgs(args.Skip(1));
+    return args[0] switch
+    {
+        _ => throw new CliException($"unknown verb '{args[0]}'. {Usage}"),
+    };
+}
+catch (CliException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
