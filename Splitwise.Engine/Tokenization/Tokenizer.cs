@@ -18,6 +18,7 @@ public sealed class Tokenizer
     private readonly AddedTokenSplitter? _normalizedSplitter;
     private readonly PostProcessor? _postProcessor;
     private readonly bool _cleanUpSpaces;
+    private readonly ByteLevelBpeEncoder? _fastPath;
     private readonly Dictionary<string, ChatTemplate> _chatTemplates = new(StringComparer.Ordinal);
 
     internal Tokenizer(TokenizerPipeline pipeline, TokenizerSettings settings)
@@ -30,6 +31,7 @@ public sealed class Tokenizer
             _normalizedSplitter = new AddedTokenSplitter(normalized.Select(t => (pipeline.Normalizer?.Normalize(t.Content) ?? t.Content, t)));
         _cleanUpSpaces = settings.CleanUpTokenizationSpaces;
         DecoderTraits = DecoderTraits.Of(pipeline.Decoder);
+        _fastPath = ByteLevelBpeEncoder.TryCreate(pipeline.PreTokenizer, pipeline.Model);
 
         VocabSize = Math.Max(pipeline.Model.VocabSize, pipeline.AddedTokens.Count == 0 ? 0 : pipeline.AddedTokens.Max(t => t.Id) + 1);
         BosToken = settings.BosToken;
@@ -100,6 +102,7 @@ public sealed class Tokenizer
     private void EncodeOrdinary(string text, bool atTextStart, List<int> ids, List<string> pieces)
     {
         if (text.Length == 0) return;
+        if (_fastPath is not null) { _fastPath.Encode(text, ids); return; }
         if (_pipeline.PreTokenizer is null) { _pipeline.Model.Encode(text, ids); return; }
         pieces.Clear();
         _pipeline.PreTokenizer.PreTokenize(text, atTextStart, pieces);

@@ -23,6 +23,8 @@ internal sealed class BpeModel : TokenModel
     private readonly Dictionary<long, (int Rank, int NewId)> _merges;
     private readonly BpeOptions _options;
     private readonly int[]? _byteIds;
+    private readonly int[] _charIds; // single BMP characters: id or -1, so starting a word needs no hashing
+    private int _cacheCount;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheBySpan;
 
@@ -30,7 +32,7 @@ internal sealed class BpeModel : TokenModel
     {
         _vocab = vocab;
         _options = options;
-        _merges = new Dictionary<long, (int, int)>(merges.Count);
+        _merges = new Dictionary<long, (int, int)>(merges.Count, PairKeyComparer.Instance);
         int prefixLength = options.ContinuingSubwordPrefix?.Length ?? 0;
         for (int rank = 0; rank < merges.Count; rank++)
         {
@@ -42,6 +44,10 @@ internal sealed class BpeModel : TokenModel
             _merges.TryAdd(Key(a, b), (rank, id));
         }
         if (options.ByteFallback) _byteIds = ByteFallbackIds.Find(vocab);
+        _charIds = new int[65536];
+        Array.Fill(_charIds, -1);
+        for (int c = 0; c < 65536; c++)
+            if (!char.IsSurrogate((char)c) && vocab.TryGetId(((char)c).ToString(), out int cid)) _charIds[c] = cid;
         _cacheBySpan = _cache.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
@@ -52,46 +58,78 @@ internal sealed class BpeModel : TokenModel
     public override string? IdToToken(int id) => _vocab.Token(id);
     public override int? TokenToId(string token) => _vocab.TryGetId(token, out int id) ? id : null;
 
+    /// <summary>Encodes a piece given as a span; allocates only when the piece is not cached yet.</summary>
+    public void EncodeSpan(ReadOnlySpan<char> piece, List<int> ids)
+    {
+        if (piece.Length == 0) return;
+        if (_options.IgnoreMerges && _vocab.TryGetId(piece, out int whole)) { ids.Add(whole); return; }
+        if (_cacheBySpan.TryGetValue(piece, out var cached)) { ids.AddRange(cached); return; }
+        Encode(piece.ToString(), ids);
+    }
+
     public override void Encode(string piece, List<int> ids)
     {
         if (piece.Length == 0) return;
-        if (_cacheBySpan.TryGetValue(piece.AsSpan(), out var cached)) { ids.AddRange(cached); return; }
         if (_options.IgnoreMerges && _vocab.TryGetId(piece, out int whole)) { ids.Add(whole); return; }
+        if (_cacheBySpan.TryGetValue(piece.AsSpan(), out var cached)) { ids.AddRange(cached); return; }
         var result = EncodeUncached(piece);
-        if (_cache.Count < CacheLimit) _cache.TryAdd(piece, result);
+        // ConcurrentDictionary.Count takes every lock; an approximate counter is enough for the size cap.
+        if (Volatile.Read(ref _cacheCount) < CacheLimit && _cache.TryAdd(piece, result)) Interlocked.Increment(ref _cacheCount);
         ids.AddRange(result);
     }
 
     private int[] EncodeUncached(string piece)
     {
-        var word = new BpeWord(piece.Length);
+        // Symbols start as characters; byte fallback can make up to 4 per UTF-16 unit.
+        int capacity = piece.Length * (_byteIds is null ? 1 : 4);
+        int[]? rented = capacity > 256 ? System.Buffers.ArrayPool<int>.Shared.Rent(capacity) : null;
+        Span<int> symbols = rented ?? stackalloc int[256];
+        int n = InitialSymbols(piece, symbols);
+        int[] result;
+        if (n <= BpeWord.ShortLimit) result = symbols[..BpeWord.MergeShort(symbols[..n], _merges)].ToArray();
+        else
+        {
+            var word = new BpeWord(n);
+            foreach (int id in symbols[..n]) word.Add(id);
+            word.MergeAll(_merges);
+            result = word.ToIds();
+        }
+        if (rented is not null) System.Buffers.ArrayPool<int>.Shared.Return(rented);
+        return result;
+    }
+
+    private int InitialSymbols(string piece, Span<int> symbols)
+    {
+        int n = 0;
         int unk = _options.UnkId ?? -1;
         bool lastWasUnk = false;
+        bool affixes = !string.IsNullOrEmpty(_options.ContinuingSubwordPrefix) || !string.IsNullOrEmpty(_options.EndOfWordSuffix);
         Span<byte> utf8 = stackalloc byte[4];
         for (int i = 0; i < piece.Length;)
         {
             int w = char.IsSurrogatePair(piece, i) ? 2 : 1;
-            bool first = i == 0, last = i + w == piece.Length;
-            string? prefix = first ? null : _options.ContinuingSubwordPrefix;
-            string? suffix = last ? _options.EndOfWordSuffix : null;
             int id;
-            bool found = string.IsNullOrEmpty(prefix) && string.IsNullOrEmpty(suffix)
-                ? _vocab.TryGetId(piece.AsSpan(i, w), out id)
-                : _vocab.TryGetId(prefix + piece.Substring(i, w) + suffix, out id);
+            bool found;
+            if (!affixes) found = w == 1 ? (id = _charIds[piece[i]]) >= 0 : _vocab.TryGetId(piece.AsSpan(i, w), out id);
+            else
+            {
+                string? prefix = i == 0 ? null : _options.ContinuingSubwordPrefix;
+                string? suffix = i + w == piece.Length ? _options.EndOfWordSuffix : null;
+                found = _vocab.TryGetId(prefix + piece.Substring(i, w) + suffix, out id);
+            }
             i += w;
-            if (found) { word.Add(id); lastWasUnk = false; continue; }
+            if (found) { symbols[n++] = id; lastWasUnk = false; continue; }
             if (_byteIds is not null)
             {
-                int n = Encoding.UTF8.GetBytes(piece.AsSpan(i - w, w), utf8);
-                for (int k = 0; k < n; k++) word.Add(_byteIds[utf8[k]]);
+                int count = Encoding.UTF8.GetBytes(piece.AsSpan(i - w, w), utf8);
+                for (int k = 0; k < count; k++) symbols[n++] = _byteIds[utf8[k]];
                 lastWasUnk = false;
                 continue;
             }
             if (unk < 0) continue; // Hugging Face drops a character it cannot represent when there is no unk token.
-            if (!(_options.FuseUnk && lastWasUnk)) word.Add(unk);
+            if (!(_options.FuseUnk && lastWasUnk)) symbols[n++] = unk;
             lastWasUnk = true;
         }
-        word.MergeAll(_merges);
-        return word.ToIds();
+        return n;
     }
 }

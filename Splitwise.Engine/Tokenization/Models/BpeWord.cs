@@ -53,6 +53,42 @@ internal sealed class BpeWord(int capacity)
             queue.Enqueue((left, _ids[left], _ids[right], m.NewId), ((long)m.Rank << 32) | (uint)left);
     }
 
+    /// <summary>Pieces up to this many symbols merge with <see cref="MergeShort"/>.</summary>
+    public const int ShortLimit = 32;
+
+    /// <summary>
+    /// Short pieces: repeatedly merge the lowest-ranked adjacent pair, leftmost on ties, in place. The same order
+    /// the queue gives, without its allocations; ranks are re-read only next to a merge. Returns the new length.
+    /// </summary>
+    public static int MergeShort(Span<int> ids, Dictionary<long, (int Rank, int NewId)> merges)
+    {
+        int n = ids.Length;
+        if (n < 2) return n;
+        Span<int> ranks = stackalloc int[n];   // ranks[i]: rank of pair (i, i+1); int.MaxValue = no merge
+        Span<int> results = stackalloc int[n];
+        for (int i = 0; i + 1 < n; i++) Lookup(merges, ids, ranks, results, i);
+        ranks[n - 1] = int.MaxValue;
+        while (n > 1)
+        {
+            int best = -1, bestRank = int.MaxValue;
+            for (int i = 0; i + 1 < n; i++) if (ranks[i] < bestRank) { bestRank = ranks[i]; best = i; }
+            if (best < 0) break;
+            ids[best] = results[best];
+            for (int k = best + 1; k + 1 < n; k++) { ids[k] = ids[k + 1]; ranks[k] = ranks[k + 1]; results[k] = results[k + 1]; }
+            n--;
+            ranks[n - 1] = int.MaxValue;
+            if (best + 1 < n) Lookup(merges, ids, ranks, results, best);
+            if (best > 0) Lookup(merges, ids, ranks, results, best - 1);
+        }
+        return n;
+    }
+
+    private static void Lookup(Dictionary<long, (int Rank, int NewId)> merges, Span<int> ids, Span<int> ranks, Span<int> results, int i)
+    {
+        if (merges.TryGetValue(((long)ids[i] << 32) | (uint)ids[i + 1], out var m)) { ranks[i] = m.Rank; results[i] = m.NewId; }
+        else ranks[i] = int.MaxValue;
+    }
+
     public int[] ToIds()
     {
         var result = new List<int>(_count);

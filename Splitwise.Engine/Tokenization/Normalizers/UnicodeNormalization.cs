@@ -18,6 +18,8 @@ internal static class UnicodeNormalization
         public readonly Dictionary<int, int[]> Canonical = new();
         public readonly Dictionary<int, int[]> Compatibility = new();
         public readonly Dictionary<long, int> Compose = new();
+        /// <summary>Characters that can be the second half of a canonical composition.</summary>
+        public readonly HashSet<int> ComposesWithPrevious = new();
     }
 
     private static readonly Lazy<Tables> Data = new(LoadTables);
@@ -32,13 +34,33 @@ internal static class UnicodeNormalization
         if (k == text.Length) return text;
 
         var t = Data.Value;
+        if (compose && IsStable(t, text, k, compatibility)) return text;
         var buffer = new List<int>(text.Length + 8);
         foreach (var rune in text.EnumerateRunes()) Decompose(t, rune.Value, compatibility, buffer);
         ReorderMarks(t, buffer);
         if (compose) ComposeInPlace(t, buffer);
         var sb = new StringBuilder(buffer.Count + 4);
-        foreach (var cp in buffer) sb.Append(char.ConvertFromUtf32(cp));
+        Span<char> pair = stackalloc char[2];
+        foreach (var cp in buffer) sb.Append(pair[..new Rune(cp).EncodeToUtf16(pair)]);
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// True when no character from <paramref name="from"/> on can change under composition: no decomposition, combining
+    /// class 0, never the second half of a composition, not Hangul. CJK and most scripts pass without rebuilding the string.
+    /// </summary>
+    private static bool IsStable(Tables t, string text, int from, bool compatibility)
+    {
+        for (int i = from; i < text.Length; i++)
+        {
+            int cp = text[i];
+            if (cp < 0x300) continue;
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) cp = char.ConvertToUtf32(text[i], text[++i]);
+            if (cp is >= LBase and < 0x1200 || cp is >= SBase and < SBase + SCount) return false;
+            if (t.CombiningClass.ContainsKey(cp) || t.ComposesWithPrevious.Contains(cp) || t.Canonical.ContainsKey(cp)
+                || compatibility && t.Compatibility.ContainsKey(cp)) return false;
+        }
+        return true;
     }
 
     private static int Ccc(Tables t, int cp) => t.CombiningClass.TryGetValue(cp, out var c) ? c : 0;
@@ -127,7 +149,10 @@ internal static class UnicodeNormalization
         }
         foreach (var (cp, d) in t.Canonical)
             if (d.Length == 2 && !excluded.Contains(cp))
+            {
                 t.Compose[((long)d[0] << 21) | (uint)d[1]] = cp;
+                t.ComposesWithPrevious.Add(d[1]);
+            }
         return t;
     }
 }

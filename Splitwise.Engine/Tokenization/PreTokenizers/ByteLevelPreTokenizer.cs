@@ -8,6 +8,7 @@ internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex) 
     private static readonly SplitPattern Gpt2 = SplitPattern.Regex(TiktokenStylePattern.Gpt2);
 
     public bool UseRegex => useRegex;
+    public bool AddPrefixSpace => addPrefixSpace;
 
     public override void PreTokenize(string text, bool atTextStart, List<string> pieces)
     {
