@@ -89,7 +89,6 @@ public sealed class IncrementalDetokenizer
         {
             var bytes = TokenBytes(_ids[t]);
             for (int k = bytes.Count - 1; k >= 0 && tail.Count < 4; k--) tail.Add((bytes[k], t));
-            if (bytes.Count == 0 && tail.Count == 0) continue;
         }
         // tail[0] is the last byte. Find the last lead byte and see whether its sequence is complete.
         for (int k = 0; k < tail.Count; k++)

@@ -14,17 +14,19 @@ public sealed class Tokenizer
 {
     private readonly TokenizerPipeline _pipeline;
     private readonly Dictionary<int, AddedToken> _addedById = new();
+    private readonly Dictionary<string, int> _addedByContent = new(StringComparer.Ordinal);
     private readonly AddedTokenSplitter _rawSplitter;
     private readonly AddedTokenSplitter? _normalizedSplitter;
     private readonly PostProcessor? _postProcessor;
     private readonly bool _cleanUpSpaces;
+    private readonly string? _unkToken, _padToken;
     private readonly ByteLevelBpeEncoder? _fastPath;
     private readonly Dictionary<string, ChatTemplate> _chatTemplates = new(StringComparer.Ordinal);
 
     internal Tokenizer(TokenizerPipeline pipeline, TokenizerSettings settings)
     {
         _pipeline = pipeline;
-        foreach (var t in pipeline.AddedTokens) _addedById[t.Id] = t;
+        foreach (var t in pipeline.AddedTokens) { _addedById[t.Id] = t; _addedByContent.TryAdd(t.Content, t.Id); }
         _rawSplitter = new AddedTokenSplitter(pipeline.AddedTokens.Where(t => !t.Normalized).Select(t => (t.Content, t)));
         var normalized = pipeline.AddedTokens.Where(t => t.Normalized).ToList();
         if (normalized.Count > 0)
@@ -35,6 +37,8 @@ public sealed class Tokenizer
 
         VocabSize = Math.Max(pipeline.Model.VocabSize, pipeline.AddedTokens.Count == 0 ? 0 : pipeline.AddedTokens.Max(t => t.Id) + 1);
         BosToken = settings.BosToken;
+        _unkToken = settings.UnkToken;
+        _padToken = settings.PadToken;
         EosToken = settings.EosToken;
         BosTokenId = settings.BosTokenId ?? (settings.BosToken is { } b ? TokenToId(b) : null);
         var eos = new List<int>();
@@ -137,32 +141,35 @@ public sealed class Tokenizer
     /// <summary>A streaming decoder for one sequence (see <see cref="IncrementalDetokenizer"/>).</summary>
     public IncrementalDetokenizer CreateIncrementalDetokenizer(bool skipSpecialTokens = false) => new(this, skipSpecialTokens);
 
-    /// <summary>Renders chat messages with the model's default template (or the named one).</summary>
+    /// <summary>
+    /// Renders chat messages with the model's default template (or the named one). Messages and tools are
+    /// JsonElements, dictionaries (string keys) and lists of them; values are strings, numbers, booleans or null.
+    /// </summary>
     public string ApplyChatTemplate(IReadOnlyList<object?> messages, bool addGenerationPrompt, IReadOnlyList<object?>? tools = null,
         IReadOnlyDictionary<string, object?>? extraVariables = null, string? templateName = null)
     {
         var template = templateName is null
             ? ChatTemplate ?? throw new InvalidOperationException("This tokenizer has no chat template.")
             : _chatTemplates.GetValueOrDefault(templateName) ?? throw new ArgumentException($"No chat template named '{templateName}'.", nameof(templateName));
+        // As transformers' apply_chat_template: tools and documents are None when absent, plus the special tokens map.
         var vars = new Dictionary<string, object?>(StringComparer.Ordinal)
         {
             ["messages"] = messages,
             ["add_generation_prompt"] = addGenerationPrompt,
-            ["bos_token"] = BosToken ?? "",
-            ["eos_token"] = EosToken ?? "",
+            ["tools"] = tools,
+            ["documents"] = null,
         };
-        if (tools is not null) vars["tools"] = tools;
+        if (BosToken is not null) vars["bos_token"] = BosToken;
+        if (EosToken is not null) vars["eos_token"] = EosToken;
+        if (_unkToken is not null) vars["unk_token"] = _unkToken;
+        if (_padToken is not null) vars["pad_token"] = _padToken;
         if (extraVariables is not null) foreach (var (k, v) in extraVariables) vars[k] = v;
         return template.Render(vars);
     }
 
     public string? IdToToken(int id) => _addedById.TryGetValue(id, out var a) ? a.Content : _pipeline.Model.IdToToken(id);
 
-    public int? TokenToId(string token)
-    {
-        foreach (var a in _pipeline.AddedTokens) if (a.Content == token) return a.Id;
-        return _pipeline.Model.TokenToId(token);
-    }
+    public int? TokenToId(string token) => _addedByContent.TryGetValue(token, out int id) ? id : _pipeline.Model.TokenToId(token);
 
     public bool IsSpecialToken(int id) => _addedById.TryGetValue(id, out var a) && a.Special;
 
