@@ -177,7 +177,7 @@ internal static class JinjaFilters
     }
 
     /// <summary>"%s" / "%d" formatting for the format filter.</summary>
-    private static string PercentFormat(string format, List<object?> args)
+    public static string PercentFormat(string format, List<object?> args)
     {
         var sb = new StringBuilder();
         int next = 0;

@@ -397,6 +397,8 @@ internal sealed class JinjaInterpreter
             if (l is string ls && r is string rs) return ls + rs;
             if (l is List<object?> ll && r is List<object?> rl) return ll.Concat(rl).ToList();
         }
+        if (op == "%" && l is string format) // Python's "%s" % value and "%s %s" % (a, b)
+            return JinjaFilters.PercentFormat(format, r is List<object?> tuple ? tuple : [r]);
         if (op == "*" && (l is string || r is string))
         {
             var (s, n) = l is string a ? (a, r) : ((string)r!, l);

@@ -114,3 +114,28 @@ public class ChatTemplateTests
         Assert.Equal("T2", tokenizer.ApplyChatTemplate([], false, tools: [1, 2], templateName: "tool_use"));
     }
 }
+
+public class ChatTemplateExpressionTests
+{
+    [Theory]
+    [InlineData("{{ '%s-%d' % ('a', 7) }}", "a-7")]
+    [InlineData("{{ 'x=%s' % 3 }}", "x=3")]
+    [InlineData("{{ [1, 2, 3][-1] }}{{ 'abc'[1:] }}{{ [1, 2, 3, 4][::2] }}", "3bc[1, 3]")]
+    [InlineData("{% for a, b in {'k': 'v'}.items() %}{{ a }}={{ b }}{% endfor %}", "k=v")]
+    [InlineData("{{ messages | selectattr('role', 'equalto', 'user') | map(attribute='content') | join('|') }}", "hi|yo")]
+    [InlineData("{% for m in messages %}{{ loop.cycle('a', 'b') }}{{ loop.revindex }}{% endfor %}", "a2b1")]
+    [InlineData("{{ none }} {{ true }} {{ 1.0 }} {{ 2 / 1 }} {{ 7 // 2 }} {{ -7 // 2 }} {{ -7 % 3 }}", "None True 1.0 2.0 3 -4 2")]
+    [InlineData("{{ 'A b'.lower().split() }} {{ 'a,b'.split(',', 1) }} {{ ' x '.rstrip() }}|", "['a', 'b'] ['a', 'b']  x|")]
+    [InlineData("{% macro greet(name, punct='!') %}Hi {{ name }}{{ punct }}{% endmacro %}{{ greet('Ann') }} {{ greet('Bo', punct='?') }}", "Hi Ann! Hi Bo?")]
+    [InlineData("{{ 'yes' if 'b' in 'abc' else 'no' }} {{ 'x' if false }}|", "yes |")]
+    [InlineData("{{ (messages | last).content | upper }} {{ messages | length }} {{ 'z' ~ 1 ~ none }}", "YO 2 z1None")]
+    public void Expressions_match_jinja(string source, string expected)
+    {
+        var messages = new List<object?>
+        {
+            new Dictionary<string, object?> { ["role"] = "user", ["content"] = "hi" },
+            new Dictionary<string, object?> { ["role"] = "user", ["content"] = "yo" },
+        };
+        Assert.Equal(expected, ChatTemplate.Parse(source).Render(new Dictionary<string, object?> { ["messages"] = messages }));
+    }
+}

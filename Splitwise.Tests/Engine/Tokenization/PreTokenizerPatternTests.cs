@@ -91,3 +91,21 @@ public class PreTokenizerPatternTests
         Assert.Contains(detail, e.Message);
     }
 }
+
+public class DotNetRegexDifferenceTests
+{
+    /// <summary>
+    /// Why the tokenizer has its own regex engine: .NET's Regex matches UTF-16 units, so a letter outside the BMP is two
+    /// surrogates (\p{Cs}) and falls into [^\s\p{L}\p{N}], splitting "𝔘𝔫𝔦𝔠𝔬𝔡𝔢" unlike Rust's regex, which the goldens follow.
+    /// </summary>
+    [Fact]
+    public void DotNet_regex_splits_astral_letters_differently()
+    {
+        const string text = "x𝔘𝔫";
+        var dotnet = System.Text.RegularExpressions.Regex.Matches(text, @"\p{L}+|[^\s\p{L}\p{N}]+").Select(m => m.Value).ToArray();
+        var ours = new List<(int Start, int End)>();
+        Splitwise.Engine.Tokenization.Patterns.SplitPattern.Regex(@"\p{L}+|[^\s\p{L}\p{N}]+").FindMatches(text, ours);
+        Assert.Equal(["x", "𝔘𝔫"], dotnet);
+        Assert.Equal([(0, 5)], ours);
+    }
+}
