@@ -25,7 +25,7 @@ internal static class JinjaFilters
         {
             var items = JinjaValues.Iterate(v);
             var attr = Kw(a, kw, 1, "attribute") as string;
-            return string.Join(Kw(a, kw, 0, "d") as string ?? "", items.Select(x => JinjaValues.ToText(attr is null ? x : JinjaInterpreter.GetAttribute(x, attr))));
+            return string.Join(Kw(a, kw, 0, "d") as string ?? "", items.Select(x => JinjaValues.ToText(attr is null ? x : JinjaOperators.GetAttribute(x, attr))));
         },
         ["first"] = (v, _, _) => JinjaValues.Iterate(v) is { Count: > 0 } l ? l[0] : new Undefined("first of an empty sequence"),
         ["last"] = (v, _, _) => JinjaValues.Iterate(v) is { Count: > 0 } l ? l[^1] : new Undefined("last of an empty sequence"),
@@ -44,7 +44,7 @@ internal static class JinjaFilters
         ["safe"] = (v, _, _) => v,
         ["escape"] = (v, _, _) => WebUtility.HtmlEncode(JinjaValues.ToText(v)),
         ["e"] = (v, _, _) => WebUtility.HtmlEncode(JinjaValues.ToText(v)),
-        ["tojson"] = (v, a, kw) => JinjaValues.ToJson(v, Kw(a, kw, 0, "indent") is { } i and not null ? (int)JinjaValues.ToDouble(i) : null),
+        ["tojson"] = (v, a, kw) => JinjaJson.Serialize(v, Kw(a, kw, 0, "indent") is { } i and not null ? (int)JinjaValues.ToDouble(i) : null),
         ["items"] = (v, _, _) => v is OrderedDictionary<string, object?> d ? d.Select(p => (object?)new List<object?> { p.Key, p.Value }).ToList()
             : v is Undefined ? new List<object?>() : throw new InvalidOperationException($"items expects a dict, got {JinjaValues.TypeName(v)}"),
         ["dictsort"] = (v, _, _) => v is OrderedDictionary<string, object?> d
@@ -66,7 +66,7 @@ internal static class JinjaFilters
             bool reverse = JinjaValues.IsTrue(Kw(a, kw, 0, "reverse"));
             var attr = Kw(a, kw, 2, "attribute") as string;
             var list = JinjaValues.Iterate(v).ToList();
-            Comparison<object?> cmp = (x, y) => JinjaValues.Compare(attr is null ? x : JinjaInterpreter.GetAttribute(x, attr), attr is null ? y : JinjaInterpreter.GetAttribute(y, attr));
+            Comparison<object?> cmp = (x, y) => JinjaValues.Compare(attr is null ? x : JinjaOperators.GetAttribute(x, attr), attr is null ? y : JinjaOperators.GetAttribute(y, attr));
             var sorted = list.Select((x, i) => (x, i)).OrderBy(p => p, Comparer<(object? x, int i)>.Create((p, q) => cmp(p.x, q.x) is var c && c != 0 ? c : p.i.CompareTo(q.i))).Select(p => p.x).ToList();
             if (reverse) sorted.Reverse();
             return sorted;
@@ -75,7 +75,7 @@ internal static class JinjaFilters
         {
             var attr = Kw(a, kw, 0, "attribute") as string;
             object? total = Kw(a, kw, 1, "start") ?? 0L;
-            foreach (var x in JinjaValues.Iterate(v)) total = JinjaInterpreter.Arithmetic("+", total, attr is null ? x : JinjaInterpreter.GetAttribute(x, attr));
+            foreach (var x in JinjaValues.Iterate(v)) total = JinjaOperators.Arithmetic("+", total, attr is null ? x : JinjaOperators.GetAttribute(x, attr));
             return total;
         },
         ["min"] = (v, _, _) => JinjaValues.Iterate(v).Aggregate((x, y) => JinjaValues.Compare(x, y) <= 0 ? x : y),
@@ -92,7 +92,7 @@ internal static class JinjaFilters
             return string.Join('\n', lines);
         },
         ["wordcount"] = (v, _, _) => (long)Str(v).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length,
-        ["attr"] = (v, a, _) => JinjaInterpreter.GetAttribute(v, Str(a.FirstOrDefault())),
+        ["attr"] = (v, a, _) => JinjaOperators.GetAttribute(v, Str(a.FirstOrDefault())),
         ["format"] = (v, a, _) => PercentFormat(Str(v), a),
         ["batch"] = (v, a, _) =>
         {
@@ -146,7 +146,7 @@ internal static class JinjaFilters
         var result = new List<object?>();
         foreach (var x in JinjaValues.Iterate(v))
         {
-            var value = JinjaInterpreter.GetAttribute(x, attr);
+            var value = JinjaOperators.GetAttribute(x, attr);
             bool pass = a.Count > 1 ? JinjaTests.Apply(Str(a[1]), value, a.Skip(2).ToList()) : JinjaValues.IsTrue(value);
             if (pass == keep) result.Add(x);
         }
@@ -170,7 +170,7 @@ internal static class JinjaFilters
         if (kw.TryGetValue("attribute", out var attr))
         {
             var fallback = kw.GetValueOrDefault("default");
-            return items.Select(x => JinjaInterpreter.GetAttribute(x, Str(attr)) is var r && r is Undefined && kw.ContainsKey("default") ? fallback : JinjaInterpreter.GetAttribute(x, Str(attr))).ToList();
+            return items.Select(x => JinjaOperators.GetAttribute(x, Str(attr)) is var r && r is Undefined && kw.ContainsKey("default") ? fallback : JinjaOperators.GetAttribute(x, Str(attr))).ToList();
         }
         if (a.Count == 0 || a[0] is not string filter) throw new InvalidOperationException("map needs a filter name or attribute=");
         return items.Select(x => Apply(filter, x, a.Skip(1).ToList(), [])).ToList();

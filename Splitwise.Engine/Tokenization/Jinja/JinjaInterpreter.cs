@@ -36,7 +36,7 @@ internal sealed class JinjaInterpreter
 
     public JinjaInterpreter(IReadOnlyDictionary<string, object?> variables, Func<DateTimeOffset> clock)
     {
-        _globals.Vars["range"] = new JinjaCallable("range", (a, _) => Range(a));
+        _globals.Vars["range"] = new JinjaCallable("range", (a, _) => JinjaGlobals.Range(a));
         _globals.Vars["namespace"] = new JinjaCallable("namespace", (a, kw) =>
         {
             var ns = new JinjaNamespace();
@@ -53,7 +53,7 @@ internal sealed class JinjaInterpreter
         _globals.Vars["raise_exception"] = new JinjaCallable("raise_exception", (a, _) =>
             throw new TemplateRaised(a.Count > 0 ? JinjaValues.ToText(a[0]) : "raise_exception() called"));
         _globals.Vars["strftime_now"] = new JinjaCallable("strftime_now", (a, _) =>
-            StrFTime(clock(), a.Count > 0 && a[0] is string f ? f : throw new InvalidOperationException("strftime_now needs a format string")));
+            JinjaGlobals.StrFTime(clock(), a.Count > 0 && a[0] is string f ? f : throw new InvalidOperationException("strftime_now needs a format string")));
         foreach (var (k, v) in variables) _globals.Vars[k] = JinjaValues.Import(v);
     }
 
@@ -217,13 +217,13 @@ internal sealed class JinjaInterpreter
             {
                 var target = Eval(a.Target, scope);
                 if (target is Undefined u) throw Error(a.Line, $"cannot read '.{a.Name}' of an undefined value ({u.Description})");
-                return GetAttribute(target, a.Name);
+                return JinjaOperators.GetAttribute(target, a.Name);
             }
             case ItemExpr i:
             {
                 var target = Eval(i.Target, scope);
                 if (target is Undefined u) throw Error(i.Line, $"cannot index an undefined value ({u.Description})");
-                return GetItem(target, Eval(i.Key, scope), i.Line);
+                return JinjaOperators.GetItem(target, Eval(i.Key, scope), i.Line);
             }
             case SliceExpr s: return Slice(Eval(s.Target, scope), s, scope);
             case CallExpr c:
@@ -260,7 +260,7 @@ internal sealed class JinjaInterpreter
                 var l = Eval(b.Left, scope);
                 var r = Eval(b.Right, scope);
                 if (b.Op == "~") return JinjaValues.ToText(l) + JinjaValues.ToText(r);
-                try { return Arithmetic(b.Op, l, r); }
+                try { return JinjaOperators.Arithmetic(b.Op, l, r); }
                 catch (InvalidOperationException ex) { throw Error(b.Line, ex.Message); }
             }
             case CompareExpr c:
@@ -280,8 +280,8 @@ internal sealed class JinjaInterpreter
                             "<=" => JinjaValues.Compare(left, right) <= 0,
                             ">" => JinjaValues.Compare(left, right) > 0,
                             ">=" => JinjaValues.Compare(left, right) >= 0,
-                            "in" => Contains(right, left),
-                            _ => !Contains(right, left),
+                            "in" => JinjaOperators.Contains(right, left),
+                            _ => !JinjaOperators.Contains(right, left),
                         };
                     }
                     catch (InvalidOperationException ex) { throw Error(c.Line, ex.Message); }
@@ -306,38 +306,6 @@ internal sealed class JinjaInterpreter
         catch (InvalidOperationException ex) { throw Error(f.Line, $"filter '{f.Name}': {ex.Message}"); }
     }
 
-    public static object? GetAttribute(object? target, string name) => target switch
-    {
-        OrderedDictionary<string, object?> d when d.TryGetValue(name, out var v) => v,
-        JinjaNamespace ns => ns.Attributes.TryGetValue(name, out var v) ? v : new Undefined($"namespace has no attribute '{name}'"),
-        JinjaLoop loop => loop.Attribute(name),
-        _ => (object?)JinjaMethods.Bind(target, name) ?? new Undefined($"{JinjaValues.TypeName(target)} has no attribute '{name}'"),
-    };
-
-    private static object? GetItem(object? target, object? key, int line)
-    {
-        switch (target)
-        {
-            case List<object?> list when key is long i:
-                if (i < 0) i += list.Count;
-                return i >= 0 && i < list.Count ? list[(int)i] : new Undefined($"list index {key} out of range");
-            case string s when key is long i:
-            {
-                var runes = s.EnumerateRunes().ToList();
-                if (i < 0) i += runes.Count;
-                return i >= 0 && i < runes.Count ? runes[(int)i].ToString() : new Undefined($"string index {key} out of range");
-            }
-            case OrderedDictionary<string, object?> d when key is string k:
-                return d.TryGetValue(k, out var v) ? v : new Undefined($"dict has no key '{k}'");
-            case JinjaNamespace or JinjaLoop when key is string k:
-                return GetAttribute(target, k);
-            case OrderedDictionary<string, object?>:
-                return new Undefined($"dict has no key {JinjaValues.Repr(key)}");
-            default:
-                throw Error(line, $"cannot index {JinjaValues.TypeName(target)} with {JinjaValues.TypeName(key)}");
-        }
-    }
-
     private object? Slice(object? target, SliceExpr s, Scope scope)
     {
         long? Opt(Expr? x) => x is null ? null : Eval(x, scope) switch
@@ -355,119 +323,8 @@ internal sealed class JinjaInterpreter
             _ => throw Error(s.Line, $"cannot slice {JinjaValues.TypeName(target)}"),
         };
         var picked = new List<object?>();
-        foreach (var i in SliceIndices(items.Count, start, stop, step.Value)) picked.Add(items[i]);
+        foreach (var i in JinjaOperators.SliceIndices(items.Count, start, stop, step.Value)) picked.Add(items[i]);
         return target is string ? string.Concat(picked.Cast<string>()) : picked;
     }
 
-    /// <summary>Python's slice.indices().</summary>
-    private static IEnumerable<int> SliceIndices(int n, long? start, long? stop, long step)
-    {
-        long Clamp(long? v, long def, long lo, long hi)
-        {
-            if (v is not { } x) return def;
-            if (x < 0) x += n;
-            return Math.Clamp(x, lo, hi);
-        }
-        if (step > 0)
-        {
-            long a = Clamp(start, 0, 0, n), b = Clamp(stop, n, 0, n);
-            for (long i = a; i < b; i += step) yield return (int)i;
-        }
-        else
-        {
-            long a = Clamp(start, n - 1, -1, n - 1), b = Clamp(stop, -1, -1, n - 1);
-            if (stop is { } sv && sv < 0 && sv + n < 0) b = -1;
-            for (long i = a; i > b; i += step) yield return (int)i;
-        }
-    }
-
-    public static bool Contains(object? container, object? item) => container switch
-    {
-        string s => item is string sub ? s.Contains(sub, StringComparison.Ordinal) : throw new InvalidOperationException($"'in <string>' requires a string, got {JinjaValues.TypeName(item)}"),
-        List<object?> l => l.Any(x => JinjaValues.PyEquals(x, item)),
-        OrderedDictionary<string, object?> d => item is string k && d.ContainsKey(k),
-        Undefined => false,
-        _ => throw new InvalidOperationException($"argument of type {JinjaValues.TypeName(container)} is not iterable"),
-    };
-
-    public static object? Arithmetic(string op, object? l, object? r)
-    {
-        if (op == "+")
-        {
-            if (l is string ls && r is string rs) return ls + rs;
-            if (l is List<object?> ll && r is List<object?> rl) return ll.Concat(rl).ToList();
-        }
-        if (op == "%" && l is string format) // Python's "%s" % value and "%s %s" % (a, b)
-            return JinjaFilters.PercentFormat(format, r is List<object?> tuple ? tuple : [r]);
-        if (op == "*" && (l is string || r is string))
-        {
-            var (s, n) = l is string a ? (a, r) : ((string)r!, l);
-            return n is long k ? string.Concat(Enumerable.Repeat(s, (int)Math.Max(0, k))) : throw new InvalidOperationException("can only multiply a string by an int");
-        }
-        if (!JinjaValues.IsNumber(l) || !JinjaValues.IsNumber(r) || l is Undefined || r is Undefined)
-            throw new InvalidOperationException($"unsupported operand types for {op}: {JinjaValues.TypeName(l)} and {JinjaValues.TypeName(r)}");
-        bool ints = l is long or bool && r is long or bool;
-        long li = ints ? JinjaValues.ToLong(l) : 0, ri = ints ? JinjaValues.ToLong(r) : 0;
-        double ld = JinjaValues.ToDouble(l), rd = JinjaValues.ToDouble(r);
-        switch (op)
-        {
-            case "+": return ints ? (object)(li + ri) : ld + rd;
-            case "-": return ints ? (object)(li - ri) : ld - rd;
-            case "*": return ints ? (object)(li * ri) : ld * rd;
-            case "/": return rd == 0 ? throw new InvalidOperationException("division by zero") : ld / rd;
-            case "//":
-                if (rd == 0) throw new InvalidOperationException("division by zero");
-                return ints ? (object)(long)Math.Floor((double)li / ri) : Math.Floor(ld / rd);
-            case "%":
-                if (rd == 0) throw new InvalidOperationException("modulo by zero");
-                return ints ? (object)(((li % ri) + ri) % ri) : ld - rd * Math.Floor(ld / rd);
-            case "**": return ints && ri >= 0 ? (object)(long)Math.Pow(li, ri) : Math.Pow(ld, rd);
-            default: throw new InvalidOperationException($"unknown operator {op}");
-        }
-    }
-
-    private static List<object?> Range(List<object?> a)
-    {
-        long start = 0, stop, step = 1;
-        if (a.Count == 1) stop = (long)JinjaValues.ToDouble(a[0]);
-        else if (a.Count >= 2) { start = (long)JinjaValues.ToDouble(a[0]); stop = (long)JinjaValues.ToDouble(a[1]); if (a.Count > 2) step = (long)JinjaValues.ToDouble(a[2]); }
-        else throw new InvalidOperationException("range() needs arguments");
-        if (step == 0) throw new InvalidOperationException("range() step cannot be zero");
-        var result = new List<object?>();
-        for (long i = start; step > 0 ? i < stop : i > stop; i += step)
-        {
-            if (result.Count >= 1_000_000) throw new InvalidOperationException("range() too large");
-            result.Add(i);
-        }
-        return result;
-    }
-
-    /// <summary>The strftime codes chat templates use (Llama 3.x: "%d %b %Y").</summary>
-    private static string StrFTime(DateTimeOffset t, string format)
-    {
-        var sb = new StringBuilder();
-        for (int i = 0; i < format.Length; i++)
-        {
-            if (format[i] != '%' || i + 1 >= format.Length) { sb.Append(format[i]); continue; }
-            char c = format[++i];
-            sb.Append(c switch
-            {
-                'd' => t.Day.ToString("00", CultureInfo.InvariantCulture),
-                'm' => t.Month.ToString("00", CultureInfo.InvariantCulture),
-                'Y' => t.Year.ToString(CultureInfo.InvariantCulture),
-                'y' => (t.Year % 100).ToString("00", CultureInfo.InvariantCulture),
-                'b' => CultureInfo.InvariantCulture.DateTimeFormat.GetAbbreviatedMonthName(t.Month),
-                'B' => CultureInfo.InvariantCulture.DateTimeFormat.GetMonthName(t.Month),
-                'a' => CultureInfo.InvariantCulture.DateTimeFormat.GetAbbreviatedDayName(t.DayOfWeek),
-                'A' => CultureInfo.InvariantCulture.DateTimeFormat.GetDayName(t.DayOfWeek),
-                'H' => t.Hour.ToString("00", CultureInfo.InvariantCulture),
-                'M' => t.Minute.ToString("00", CultureInfo.InvariantCulture),
-                'S' => t.Second.ToString("00", CultureInfo.InvariantCulture),
-                'j' => t.DayOfYear.ToString("000", CultureInfo.InvariantCulture),
-                '%' => "%",
-                _ => throw new InvalidOperationException($"strftime_now: unsupported code '%{c}'"),
-            });
-        }
-        return sb.ToString();
-    }
 }

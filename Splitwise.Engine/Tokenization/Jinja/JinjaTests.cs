@@ -30,7 +30,7 @@ internal static class JinjaTests
         ["le"] = (v, a) => JinjaValues.Compare(v, One(a)) <= 0,
         ["gt"] = (v, a) => JinjaValues.Compare(v, One(a)) > 0,
         ["ge"] = (v, a) => JinjaValues.Compare(v, One(a)) >= 0,
-        ["in"] = (v, a) => JinjaInterpreter.Contains(One(a), v),
+        ["in"] = (v, a) => JinjaOperators.Contains(One(a), v),
         ["sameas"] = (v, a) => ReferenceEquals(v, One(a)) || v is null && One(a) is null || v is bool b && One(a) is bool c && b == c,
     };
 
