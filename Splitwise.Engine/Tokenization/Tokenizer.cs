@@ -47,7 +47,7 @@ public sealed class Tokenizer
         EosTokenIds = eos;
         _postProcessor = SpecialTokenPolicy.Resolve(pipeline.PostProcessor, settings, BosTokenId, eos.Count > 0 ? eos[0] : null);
         foreach (var (name, source) in settings.ChatTemplates)
-            _chatTemplates[name] = ChatTemplate.Parse(source, $"chat template '{name}'");
+            _chatTemplates[name] = ChatTemplate.ParseDeferringErrors(source, $"chat template '{name}'");
         ChatTemplate = _chatTemplates.GetValueOrDefault("default") ?? (_chatTemplates.Count == 1 ? _chatTemplates.Values.First() : null);
     }
 

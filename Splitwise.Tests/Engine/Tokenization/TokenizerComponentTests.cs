@@ -240,7 +240,13 @@ public class TokenizerComponentTests
         var json = Json(["a"], []);
         Assert.Contains("chat_template", Assert.Throws<TokenizerFormatException>(() => Tokenizer.FromJson(json, """{"chat_template": 5}""")).Message);
         Assert.Contains("bos_token", Assert.Throws<TokenizerFormatException>(() => Tokenizer.FromJson(json, """{"bos_token": 5}""")).Message);
-        Assert.Contains("line 1", Assert.Throws<ChatTemplateException>(() => Tokenizer.FromJson(json, """{"chat_template": "{% include 'x' %}"}""")).Message);
+        // An unsupported template does not stop the tokenizer from loading; rendering fails with the line.
+        var withBadTemplate = Tokenizer.FromJson(json, """{"chat_template": "ok\n{% include 'x' %}"}""");
+        Assert.Equal([0], withBadTemplate.Encode("a", false));
+        Assert.Contains("line 2", withBadTemplate.ChatTemplate!.ParseError);
+        var e = Assert.Throws<ChatTemplateException>(() => withBadTemplate.ApplyChatTemplate([], false));
+        Assert.Contains("line 2", e.Message);
+        Assert.Contains("include", e.Message);
         Assert.Throws<FileNotFoundException>(() => Tokenizer.Load("/nonexistent/tokenizer.json"));
         var dir = Directory.CreateTempSubdirectory("splitwise-tok");
         try { Assert.Contains("no tokenizer.json", Assert.Throws<TokenizerFormatException>(() => Tokenizer.Load(dir.FullName)).Message); }
