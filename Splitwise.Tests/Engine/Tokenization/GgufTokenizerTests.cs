@@ -98,3 +98,47 @@ public class GgufTokenizerTests
         };
     }
 }
+
+public class GgufPreTokenizerTests
+{
+    /// <summary>
+    /// A byte-level vocabulary with merges "1 2" and "Ġ a": which pieces the pre-tokenizer makes decides whether they apply.
+    /// smollm isolates every digit (no "12"), GPT-2 keeps " 12" together, llama-bpe groups up to three digits.
+    /// </summary>
+    [Theory]
+    [InlineData("smollm", new[] { "x", "Ġ", "1", "2", "Ġa" })]
+    [InlineData("gpt-2", new[] { "x", "Ġ", "12", "Ġa" })]
+    [InlineData("llama-bpe", new[] { "x", "Ġ", "12", "Ġa" })]
+    [InlineData("qwen2", new[] { "x", "Ġ", "1", "2", "Ġa" })]
+    public void Pre_tokenizer_type_decides_the_pieces(string pre, string[] expected)
+    {
+        var byteChars = Enumerable.Range(0, 256).Select(b => ByteLevelChar(b)).ToList();
+        var tokens = byteChars.Concat(["12", "Ġa", "<|end|>"]).ToArray();
+        var md = new Dictionary<string, object>
+        {
+            ["tokenizer.ggml.model"] = "gpt2",
+            ["tokenizer.ggml.pre"] = pre,
+            ["tokenizer.ggml.tokens"] = tokens,
+            ["tokenizer.ggml.token_type"] = tokens.Select(t => t == "<|end|>" ? 3 : 1).ToArray(),
+            ["tokenizer.ggml.merges"] = new[] { "1 2", "Ġ a" },
+            ["tokenizer.ggml.eos_token_id"] = (uint)(tokens.Length - 1),
+        };
+        var tokenizer = Splitwise.Engine.Tokenization.Tokenizer.FromGgufMetadata(md);
+        var ids = tokenizer.Encode("x 12 a<|end|>", addSpecialTokens: true);
+        Assert.Equal(expected.Append("<|end|>"), ids.Select(id => tokenizer.IdToToken(id)));
+        Assert.Equal("x 12 a<|end|>", tokenizer.Decode(ids));
+        Assert.Equal([tokens.Length - 1], tokenizer.EosTokenIds);
+    }
+
+    private static string ByteLevelChar(int b)
+    {
+        int n = 0;
+        for (int x = 0; x < 256; x++)
+        {
+            bool printable = x is >= '!' and <= '~' or >= 0xA1 and <= 0xAC or >= 0xAE and <= 0xFF;
+            if (x == b) return printable ? ((char)x).ToString() : ((char)(256 + n)).ToString();
+            if (!printable) n++;
+        }
+        throw new ArgumentOutOfRangeException(nameof(b));
+    }
+}
