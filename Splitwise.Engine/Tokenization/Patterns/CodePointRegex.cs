@@ -26,7 +26,13 @@ internal sealed class CodePointRegex
             for (; start <= cps.Length; start++)
             {
                 int e = -1;
-                if (_root.Match(cps, start, p => { e = p; return true; })) { end = e; break; }
+                bool matched;
+                try { matched = _root.Match(cps, start, p => { e = p; return true; }); }
+                catch (InsufficientExecutionStackException)
+                {
+                    throw new InvalidOperationException($"regex {TokenizerFormatException.Quote(Pattern)}: a match at position {start} nests too deeply (a repeated group over a very long input)");
+                }
+                if (matched) { end = e; break; }
             }
             if (end < 0) break;
             if (end > start) matches.Add((offsets[start], offsets[end]));

@@ -54,6 +54,8 @@ internal sealed class RepeatNode(RegexNode item, int min, int max, bool lazy) : 
 
     private bool MatchCount(int count, int[] text, int pos, Func<int, bool> next)
     {
+        // Each repetition of a group nests a call; fail cleanly instead of overflowing the stack on huge inputs.
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         if (lazy)
         {
             if (count >= min && next(pos)) return true;

@@ -109,3 +109,27 @@ public class DotNetRegexDifferenceTests
         Assert.Equal([(0, 5)], ours);
     }
 }
+
+public class RegexLimitsTests
+{
+    [Fact]
+    public void Group_repetition_over_a_huge_input_fails_cleanly()
+    {
+        var pattern = Splitwise.Engine.Tokenization.Patterns.SplitPattern.Regex("(?:ab)+");
+        var text = string.Concat(Enumerable.Repeat("ab", 200_000));
+        var matches = new List<(int Start, int End)>();
+        var e = Record.Exception(() => pattern.FindMatches(text, matches));
+        Assert.True(e is null ? matches.Count == 1 && matches[0] == (0, text.Length) : e is InvalidOperationException && e.Message.Contains("nests too deeply"),
+            e?.ToString() ?? "matched");
+    }
+
+    [Fact]
+    public void Long_runs_of_one_class_do_not_recurse()
+    {
+        var pattern = Splitwise.Engine.Tokenization.Patterns.SplitPattern.Regex(@"\s+(?!\S)|\p{L}+");
+        var text = new string(' ', 500_000) + "x";
+        var matches = new List<(int Start, int End)>();
+        pattern.FindMatches(text, matches);
+        Assert.Equal([(0, 499_999), (500_000, 500_001)], matches);
+    }
+}
