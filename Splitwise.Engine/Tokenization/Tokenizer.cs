@@ -51,7 +51,11 @@ public sealed class Tokenizer
         ChatTemplate = _chatTemplates.GetValueOrDefault("default") ?? (_chatTemplates.Count == 1 ? _chatTemplates.Values.First() : null);
     }
 
-    /// <summary>Loads a tokenizer.json, a model directory (tokenizer.json + tokenizer_config.json [+ generation_config.json]) or a .gguf file.</summary>
+    /// <summary>
+    /// Loads a tokenizer.json, a model directory (tokenizer.json + tokenizer_config.json [+ generation_config.json,
+    /// chat_template.jinja]) or a .gguf file. A .gguf needs the GGUF metadata reader; until it is wired in
+    /// <c>TokenizerFiles.LoadGguf</c> that path throws <see cref="NotSupportedException"/>.
+    /// </summary>
     public static Tokenizer Load(string path) => TokenizerFiles.Load(path);
 
     /// <summary>Builds a tokenizer from the JSON texts of tokenizer.json and (optionally) tokenizer_config.json.</summary>
