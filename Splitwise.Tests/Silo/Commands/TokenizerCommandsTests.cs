@@ -6,6 +6,7 @@ using Splitwise.Tests.Support;
 
 namespace Splitwise.Tests.Silo.Commands;
 
+[Trait("Category", "Integration")]
 public class TokenizerCommandsTests
 {
     private static string Run(params string[] args)
