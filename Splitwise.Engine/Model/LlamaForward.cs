@@ -149,11 +149,18 @@ public sealed unsafe class LlamaForward : IDisposable
         }
     }
 
+    /// <summary>Query tokens per attention chunk: they share every K/V tile they read.</summary>
+    private const int AttentionRun = 8;
+
     private void Attend(ForwardBatch batch, int layer)
     {
+        var runs = new List<int>();
+        for (int s = 0; s < batch.Sequences.Count; s++)
+            for (int i = 0; i < batch.Sequences[s].Tokens.Length; i += AttentionRun) runs.Add(batch.FirstToken[s] + i);
         var job = new AttentionJob
         {
             Batch = batch,
+            RunStarts = runs.ToArray(),
             Kv = new PagedKvView(_cache.KeyBase(layer), _cache.ValueBase(layer), _config.KvHeadCount, _config.HeadDim,
                                  _cache.BlockSize, _cache.DataType == KvDataType.F16),
             Query = _act.Query,
@@ -162,13 +169,14 @@ public sealed unsafe class LlamaForward : IDisposable
             GroupSize = _config.HeadCount / _config.KvHeadCount,
             Scale = _attentionScale,
         };
-        _pool.For(batch.TokenCount * _config.KvHeadCount, ref job);
+        _pool.For(runs.Count * _config.KvHeadCount, ref job);
     }
 
-    /// <summary>One chunk = one (token, KV head) pair: the GQA group of query heads attends over that head's cache.</summary>
+    /// <summary>One chunk = up to <see cref="AttentionRun"/> consecutive tokens of one sequence × one KV head and its GQA group.</summary>
     private struct AttentionJob : IParallelJob
     {
         public ForwardBatch Batch;
+        public int[] RunStarts;
         public PagedKvView Kv;
         public float* Query;
         public float* Output;
@@ -178,12 +186,14 @@ public sealed unsafe class LlamaForward : IDisposable
 
         public void Execute(int chunk)
         {
-            int t = chunk / Kv.KvHeadCount, kvHead = chunk % Kv.KvHeadCount;
-            int scratchFloats = PagedAttention.ScratchFloats(GroupSize, Kv.HeadDim, Kv.BlockSize);
-            float* scratch = stackalloc float[scratchFloats];
-            long offset = (long)t * QueryDim + (long)kvHead * GroupSize * Kv.HeadDim;
-            PagedAttention.Attend(Query + offset, GroupSize, kvHead, Kv, Batch.BlockTables[Batch.SequenceIndex[t]],
-                                  Batch.Positions[t] + 1, Scale, Output + offset, scratch);
+            int first = RunStarts[chunk / Kv.KvHeadCount], kvHead = chunk % Kv.KvHeadCount;
+            int seq = Batch.SequenceIndex[first];
+            int seqEnd = Batch.FirstToken[seq] + Batch.Sequences[seq].Tokens.Length;
+            int run = Math.Min(AttentionRun, seqEnd - first);
+            float* scratch = stackalloc float[PagedAttention.ScratchFloats(run, GroupSize, Kv.HeadDim, Kv.BlockSize)];
+            long offset = (long)first * QueryDim + (long)kvHead * GroupSize * Kv.HeadDim;
+            PagedAttention.Attend(Query + offset, QueryDim, run, GroupSize, kvHead, Kv, Batch.BlockTables[seq],
+                                  Batch.Positions[first] + 1, Scale, Output + offset, scratch);
         }
     }
 
