@@ -1,4 +1,5 @@
 using Splitwise.Silo.Cli;
+using Splitwise.Silo.Commands;
 
 // Verbs: generate (engine), tokenize/detokenize/chat-template (tokenizer), serve (a machine process).
 const string Usage = "usage: Splitwise.Silo <generate|tokenize|detokenize|chat-template> [options]";
@@ -8,6 +9,7 @@ try
     var options = new CliArgs(args.Skip(1));
     return args[0] switch
     {
+        "generate" => GenerateCommand.Run(options),
         _ => throw new CliException($"unknown verb '{args[0]}'. {Usage}"),
     };
 }
