@@ -58,7 +58,8 @@ public sealed class LlmEngine : IDisposable
     public IKvLayerSink? LayerSink { get; set; }
 
     /// <summary>Queues a request. Throws <see cref="ArgumentException"/> if it cannot ever fit.</summary>
-    public Sequence AddRequest(int[] prompt, SamplingParams sampling)
+    /// <param name="beforeQueued">Runs before the step loop can see the sequence (register where its outputs go).</param>
+    public Sequence AddRequest(int[] prompt, SamplingParams sampling, Action<Sequence>? beforeQueued = null)
     {
         sampling.Validate();
         if (prompt.Length == 0) throw new ArgumentException("The prompt is empty.");
@@ -68,6 +69,7 @@ public sealed class LlmEngine : IDisposable
             if ((uint)t >= (uint)_weights.Config.VocabSize)
                 throw new ArgumentException($"Token id {t} is outside the vocabulary (0..{_weights.Config.VocabSize - 1}).");
         var seq = new Sequence(Interlocked.Increment(ref _nextId), prompt, sampling);
+        beforeQueued?.Invoke(seq);
         _live[seq.Id] = seq;
         _inbox.Enqueue(() =>
         {
