@@ -30,6 +30,8 @@ public sealed class GgufWriter
         return this;
     }
 
+    public void Remove(string key) => _metadata.RemoveAll(m => m.Key == key);
+
     public GgufWriter AddTensor(Tensor tensor)
     {
         _tensors.RemoveAll(t => t.Name == tensor.Name);
