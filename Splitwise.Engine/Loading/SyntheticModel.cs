@@ -179,6 +179,7 @@ public static unsafe class SyntheticModel
             return x * 0x2545F4914F6CDD1DUL;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Bytes(byte* dst, int count)
         {
             int i = 0;
@@ -218,6 +219,8 @@ public static unsafe class SyntheticModel
             }
         }
 
+        // Runs once per chunk over a megabyte: skip tier-0 so the first model built is as fast as the next.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Fill(byte* dst, long blocks, ref XorShift rng)
         {
             switch (_type)

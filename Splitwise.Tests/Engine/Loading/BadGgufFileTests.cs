@@ -109,7 +109,13 @@ public sealed class BadGgufFileTests : IDisposable
     {
         var model = new TinyLlamaFiles { Hidden = 256, Ffn = 256, Vocab = 4 };
         var w = model.Gguf(name => name == "blk.0.attn_q.weight" ? 13u : 0u); // Q5_K
-        ModelFileAssert.LoadFails(Write(w), "unsupported tensor type Q5_K in tensor 'blk.0.attn_q.weight'");
+        string path = Write(w);
+        ModelFileAssert.LoadFails(path, "unsupported tensor type Q5_K in tensor 'blk.0.attn_q.weight'");
+        // The container itself still opens, so metadata (a tokenizer) can be read from files we cannot compute with.
+        using var g = GgufFile.Open(path);
+        Assert.True(g.TryGetTensor("blk.0.attn_q.weight", out var q));
+        Assert.Equal(("Q5_K", 13u, (Splitwise.Kernels.WeightType?)null), (q.TypeName, q.TypeId, q.WeightType));
+        Assert.Equal(1u, g.Metadata["tokenizer.ggml.bos_token_id"]);
     }
 
     [Fact]
