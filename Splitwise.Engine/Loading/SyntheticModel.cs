@@ -23,6 +23,8 @@ public static unsafe class SyntheticModel
         ["llama-1b"] = Shape(hidden: 2048, layers: 16, heads: 32, kvHeads: 8, ffn: 8192, vocab: 32000, maxPositions: 4096),
         ["llama-160m"] = Shape(hidden: 768, layers: 12, heads: 12, kvHeads: 4, ffn: 2048, vocab: 32000, maxPositions: 4096),
         ["llama-tiny"] = Shape(hidden: 64, layers: 2, heads: 4, kvHeads: 2, ffn: 128, vocab: 256, maxPositions: 512),
+        // The smallest shape whose rows are whole K-quant super-blocks (256), for fast Q4_K/Q6_K tests.
+        ["llama-small"] = Shape(hidden: 256, layers: 2, heads: 4, kvHeads: 2, ffn: 512, vocab: 512, maxPositions: 512),
     };
 
     private static readonly Dictionary<string, WeightType> Types = new(StringComparer.Ordinal)
@@ -177,6 +179,7 @@ public static unsafe class SyntheticModel
             return x * 0x2545F4914F6CDD1DUL;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Bytes(byte* dst, int count)
         {
             int i = 0;
@@ -216,6 +219,8 @@ public static unsafe class SyntheticModel
             }
         }
 
+        // Runs once per chunk over a megabyte: skip tier-0 so the first model built is as fast as the next.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Fill(byte* dst, long blocks, ref XorShift rng)
         {
             switch (_type)
