@@ -18,6 +18,5 @@ public sealed record GenerationRequest
     public bool IncludeUsage { get; init; }
     /// <summary>Completions: top-N logprobs (0..5); chat: top_logprobs when logprobs is true; null = none.</summary>
     public int? Logprobs { get; init; }
-    public bool Echo { get; init; }
     public string? User { get; init; }
 }

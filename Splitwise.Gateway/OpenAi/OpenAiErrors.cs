@@ -14,8 +14,10 @@ public static class OpenAiErrors
         await context.Response.WriteAsync(Body(error));
     }
 
+    private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static string Body(OpenAiException error) => JsonSerializer.Serialize(new
     {
         error = new { message = error.Message, type = error.Type, param = error.Param, code = error.Code },
-    });
+    }, Json);
 }

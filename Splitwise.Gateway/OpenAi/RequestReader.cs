@@ -12,7 +12,7 @@ namespace Splitwise.Gateway.OpenAi;
 /// </summary>
 public static class RequestReader
 {
-    private static readonly string[] Unsupported = ["suffix", "logit_bias", "functions", "function_call", "prediction", "audio", "modalities"];
+    private static readonly string[] Unsupported = ["suffix", "echo", "logit_bias", "functions", "function_call", "prediction", "audio", "modalities"];
 
     public static GenerationRequest Read(JsonElement body, bool chat, ModelHost host)
     {
@@ -72,7 +72,7 @@ public static class RequestReader
         {
             IsChat = chat, Model = model, Prompts = prompts, Sampling = sampling, MaxTokensGiven = maxTokens is not null, N = n,
             Stop = stop, Stream = stream, IncludeUsage = includeUsage, Logprobs = logprobs,
-            Echo = !chat && f.Bool("echo", false), User = f.String("user"),
+            User = f.String("user"),
         };
     }
 
@@ -82,6 +82,7 @@ public static class RequestReader
         JsonValueKind.Object => !e.EnumerateObject().Any(),
         JsonValueKind.Array => e.GetArrayLength() == 0,
         JsonValueKind.String => e.GetString()!.Length == 0,
+        JsonValueKind.False => true,
         _ => false,
     };
 
