@@ -12,14 +12,17 @@ namespace Splitwise.Gateway.Metrics;
 public sealed class ServingMetrics
 {
     private readonly ConcurrentDictionary<string, long> _requests = new();
+    private readonly ConcurrentDictionary<string, long> _choices = new();
     private long _promptTokens, _generationTokens;
 
     public Histogram TimeToFirstToken { get; } = new(Histogram.LatencyBuckets);
     public Histogram InterTokenLatency { get; } = new(Histogram.LatencyBuckets);
     public Histogram EndToEndLatency { get; } = new(Histogram.LatencyBuckets);
 
-    /// <summary>Counts a request by outcome: stop, length, abort (finished), or error_400, error_429, ... (refused).</summary>
+    /// <summary>Counts a request by outcome: success, abort (client left), or error_400, error_429, ... (refused).</summary>
     public void CountRequest(string outcome) => _requests.AddOrUpdate(outcome, 1, (_, n) => n + 1);
+    /// <summary>Counts a finished choice by finish reason (stop, length).</summary>
+    public void CountChoice(string finishReason) => _choices.AddOrUpdate(finishReason, 1, (_, n) => n + 1);
     public void AddTokens(int prompt, int generated)
     {
         Interlocked.Add(ref _promptTokens, prompt);
@@ -27,6 +30,7 @@ public sealed class ServingMetrics
     }
 
     public long RequestCount(string outcome) => _requests.GetValueOrDefault(outcome);
+    public long ChoiceCount(string finishReason) => _choices.GetValueOrDefault(finishReason);
     public long PromptTokens => Interlocked.Read(ref _promptTokens);
     public long GenerationTokens => Interlocked.Read(ref _generationTokens);
 
@@ -36,8 +40,10 @@ public sealed class ServingMetrics
         var inv = CultureInfo.InvariantCulture;
         void Header(string name, string type, string help) => sb.Append(inv, $"# HELP {name} {help}\n# TYPE {name} {type}\n");
 
-        Header("splitwise_requests_total", "counter", "Requests by outcome: finish reason (stop, length, abort) or error status.");
+        Header("splitwise_requests_total", "counter", "Requests by outcome: success, abort (client disconnected) or error_STATUS.");
         foreach (var (outcome, n) in _requests.OrderBy(x => x.Key, StringComparer.Ordinal)) sb.Append(inv, $"splitwise_requests_total{{outcome=\"{outcome}\"}} {n}\n");
+        Header("splitwise_finished_choices_total", "counter", "Completed choices by finish reason (stop, length).");
+        foreach (var (reason, n) in _choices.OrderBy(x => x.Key, StringComparer.Ordinal)) sb.Append(inv, $"splitwise_finished_choices_total{{finish_reason=\"{reason}\"}} {n}\n");
         Header("splitwise_prompt_tokens_total", "counter", "Prompt tokens of admitted requests.");
         sb.Append(inv, $"splitwise_prompt_tokens_total {PromptTokens}\n");
         Header("splitwise_generation_tokens_total", "counter", "Generated tokens.");

@@ -57,6 +57,14 @@ public static class OpenAiApi
         {
             metrics.CountRequest("abort");
         }
+        catch (Exception e)
+        {
+            // A fault inside the machine: the client still gets an answer in the API's format, never a bare 500 or a hang.
+            metrics.CountRequest("error_500");
+            var error = new OpenAiException(500, $"Internal error while generating: {e.Message}");
+            if (!context.Response.HasStarted) await OpenAiErrors.WriteAsync(context, error);
+            else await context.Response.WriteAsync("data: " + OpenAiErrors.Body(error) + "\n\ndata: [DONE]\n\n");
+        }
     }
 
     private static async Task<JsonElement> ReadBodyAsync(HttpContext context)
@@ -152,7 +160,8 @@ public static class OpenAiApi
         }
         timing.Finished();
         metrics.AddTokens(runner.PromptTokens, runner.CompletionTokens);
-        foreach (var finish in finishes) metrics.CountRequest(finish);
+        metrics.CountRequest("success");
+        foreach (var finish in finishes) metrics.CountChoice(finish);
     }
 
     /// <summary>Turns a request the machine cannot take (found when it is submitted) into a 400 before anything is written.</summary>

@@ -40,7 +40,8 @@ public class OperationsApiTests
             (await server.Client.PostAsJsonAsync("/v1/completions", new { prompt = new[] { 1, 403, 407 }, max_tokens = 5, temperature = 0, ignore_eos = true })).EnsureSuccessStatusCode();
         await server.Client.PostAsJsonAsync("/v1/completions", new { prompt = "x", temperature = -1 });
         var text = await server.Client.GetStringAsync("/metrics");
-        Assert.Contains("splitwise_requests_total{outcome=\"length\"} 3", text);
+        Assert.Contains("splitwise_requests_total{outcome=\"success\"} 3", text);
+        Assert.Contains("splitwise_finished_choices_total{finish_reason=\"length\"} 3", text);
         Assert.Contains("splitwise_requests_total{outcome=\"error_400\"} 1", text);
         Assert.Contains("splitwise_prompt_tokens_total 9", text);
         Assert.Contains("splitwise_generation_tokens_total 15", text);
