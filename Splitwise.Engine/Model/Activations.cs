@@ -12,6 +12,8 @@ public sealed unsafe class Activations : IDisposable
     public Activations(ModelConfig config) => _config = config;
 
     public int Capacity { get; private set; }
+    /// <summary>Rows of <see cref="Logits"/>: one per sequence that wants logits, far fewer than tokens in a prefill.</summary>
+    public int LogitCapacity { get; private set; }
     /// <summary>[T, Hidden] the residual stream.</summary>
     public float* X { get; private set; }
     /// <summary>[T, Hidden] normed input of a block.</summary>
@@ -30,23 +32,26 @@ public sealed unsafe class Activations : IDisposable
     public float* Up { get; private set; }
     /// <summary>[T, Hidden] rows gathered for the classifier.</summary>
     public float* Final { get; private set; }
-    /// <summary>[T, Vocab]</summary>
+    /// <summary>[logit rows, Vocab]</summary>
     public float* Logits { get; private set; }
 
-    public void EnsureCapacity(int tokens)
+    public void EnsureCapacity(int tokens, int logitRows)
     {
-        if (tokens <= Capacity) return;
-        int capacity = Math.Max(tokens, Math.Max(16, Capacity * 2));
+        if (tokens <= Capacity && logitRows <= LogitCapacity) return;
+        int capacity = Math.Max(Capacity, Math.Max(tokens, 16));
+        int logitCapacity = Math.Max(LogitCapacity, Math.Max(logitRows, 16));
         long h = _config.HiddenSize, q = _config.QueryDim, kv = _config.KvDim, ff = _config.IntermediateSize, v = _config.VocabSize;
-        long[] sizes = [h, h, q, kv, kv, q, h, ff, ff, h, v];
-        long total = sizes.Sum(s => Align(s * capacity));
+        long[] sizes = [h, h, q, kv, kv, q, h, ff, ff];
+        long total = sizes.Sum(s => Align(s * capacity)) + Align(h * logitCapacity) + Align(v * logitCapacity);
         _buffer?.Dispose();
         _buffer = NativeBuffer.Allocate(total * sizeof(float), zero: false);
         var p = (float*)_buffer.Pointer;
-        float* Next(long size) { float* r = p; p += Align(size * capacity); return r; }
-        X = Next(h); Normed = Next(h); Query = Next(q); Key = Next(kv); Value = Next(kv); Attention = Next(q);
-        Projected = Next(h); Gate = Next(ff); Up = Next(ff); Final = Next(h); Logits = Next(v);
+        float* Next(long size, int rows) { float* r = p; p += Align(size * rows); return r; }
+        X = Next(h, capacity); Normed = Next(h, capacity); Query = Next(q, capacity); Key = Next(kv, capacity); Value = Next(kv, capacity);
+        Attention = Next(q, capacity); Projected = Next(h, capacity); Gate = Next(ff, capacity); Up = Next(ff, capacity);
+        Final = Next(h, logitCapacity); Logits = Next(v, logitCapacity);
         Capacity = capacity;
+        LogitCapacity = logitCapacity;
     }
 
     private static long Align(long floats) => (floats + 15) & ~15L;

@@ -50,7 +50,7 @@ public sealed unsafe class LlamaForward : IDisposable
     {
         Validate(batch);
         int n = batch.TokenCount, hidden = _config.HiddenSize;
-        _act.EnsureCapacity(n);
+        _act.EnsureCapacity(n, batch.LogitTokens.Length);
         Embed(batch);
 
         for (int layer = 0; layer < _config.LayerCount; layer++)

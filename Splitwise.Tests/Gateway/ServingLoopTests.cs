@@ -49,4 +49,22 @@ public class ServingLoopTests
         Assert.Equal(0, server.Host.Loop.Load.BlocksUsed);
         Assert.Equal(0, server.Host.Loop.LiveCount);
     }
+
+    [Fact]
+    public async Task A_repeated_long_prompt_is_served_from_the_prefix_cache_with_the_same_output()
+    {
+        await using var server = await GatewayServer.StoriesAsync();
+        var c = GoldenCases.Load(Path.Combine(SharedData.Stories260K, "golden.json")).Single(x => x.Name == "long");
+        string? first = null;
+        for (int i = 0; i < 2; i++)
+        {
+            var response = await server.Client.PostAsJsonAsync("/v1/completions", new { prompt = c.PromptIds, max_tokens = 32, temperature = 0, ignore_eos = true });
+            var text = (string?)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["choices"]![0]!["text"];
+            first ??= text;
+            Assert.Equal(first, text);
+        }
+        // The second request found every full block of the 191-token prompt but the last partial one.
+        Assert.True(server.Host.Loop!.Load.PrefixHitRate > 0.4, $"hit rate {server.Host.Loop.Load.PrefixHitRate}");
+        Assert.Contains("splitwise_prefix_cache_hit_rate 0.4", await server.Client.GetStringAsync("/metrics"));
+    }
 }
