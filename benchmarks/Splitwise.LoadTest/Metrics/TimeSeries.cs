@@ -7,9 +7,9 @@ public static class TimeSeries
 {
     private static readonly double[] NiceWidths = [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300];
 
-    /// <summary>A round bin width giving about 40–120 bins over the duration.</summary>
+    /// <summary>A round bin width giving at most 60 bins over the duration.</summary>
     public static double BinWidth(double durationSeconds) =>
-        NiceWidths.FirstOrDefault(w => durationSeconds / w <= 120, NiceWidths[^1]);
+        NiceWidths.FirstOrDefault(w => durationSeconds / w <= 60, NiceWidths[^1]);
 
     /// <summary>Output tokens per second in each bin, from each successful request's token times (chunk times, weighted so they sum to its usage count).</summary>
     public static (double Start, double Value)[] OutputTokensPerSecond(IReadOnlyList<RequestResult> results, double duration, double width)

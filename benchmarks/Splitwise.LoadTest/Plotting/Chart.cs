@@ -7,7 +7,8 @@ namespace Splitwise.LoadTest.Plotting;
 public sealed class Chart
 {
     public const double Width = 900, Height = 520;
-    private const double Left = 84, Top = 74, Bottom = 68;
+    private const double Left = 84, Bottom = 68;
+    private const int SubtitleLineChars = 118;
 
     public required string Title { get; init; }
     public string? Subtitle { get; init; }
@@ -18,6 +19,9 @@ public sealed class Chart
     public bool YLog { get; init; }
     public bool RightYLog { get; init; }
     public double? YMax { get; init; }
+
+    /// <summary>Lower end of the x axis (data below it are clipped), e.g. to keep a log axis off a few near-zero outliers.</summary>
+    public double? XMin { get; init; }
     public string? Footnote { get; init; }
     public List<ChartSeries> Series { get; } = [];
     public List<ReferenceLine> References { get; } = [];
@@ -26,11 +30,12 @@ public sealed class Chart
     {
         bool hasRight = Series.Any(s => s.RightAxis);
         double right = hasRight ? 84 : 34;
-        double x0 = Left, x1 = Width - right, y0 = Top, y1 = Height - Bottom;
+        var subtitle = Wrap(Subtitle ?? "", SubtitleLineChars);
+        double x0 = Left, x1 = Width - right, y0 = 56 + 18 * Math.Max(1, subtitle.Count), y1 = Height - Bottom;
         var svg = new SvgWriter(Width, Height);
 
         svg.Text(x0, 30, Title, 19, bold: true);
-        if (Subtitle != null) svg.Text(x0, 52, Subtitle, 13, fill: "#555555");
+        for (int i = 0; i < subtitle.Count; i++) svg.Text(x0, 52 + 17 * i, subtitle[i], 13, fill: "#555555");
 
         var all = Series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
         var left = Series.Where(s => !s.RightAxis).SelectMany(s => s.Points).Where(p => double.IsFinite(p.Y)).Select(p => p.Y)
@@ -38,7 +43,8 @@ public sealed class Chart
         var xsAll = all.Select(p => p.X).Concat(References.Where(r => r.Vertical).Select(r => r.Value)).ToList();
         var xs = XLog ? xsAll.Where(v => v > 0).ToList() : xsAll;
         var ys = YLog ? left.Where(v => v > 0).ToList() : left;
-        var xScale = XLog ? AxisScale.Log(Min(xs, 1), Max(xs, 10)) : AxisScale.Linear(Min(xs, 0), Max(xs, 1));
+        double xLow = XMin ?? Min(xs, XLog ? 1 : 0);
+        var xScale = XLog ? AxisScale.Log(xLow, Max(xs, 10)) : AxisScale.Linear(xLow, Max(xs, 1));
         double yTop = YMax ?? Max(ys, 1);
         var yScale = YLog ? AxisScale.Log(Min(ys, 1), yTop) : AxisScale.Linear(Min(ys, 0), yTop);
         AxisScale? rScale = null;
@@ -84,6 +90,7 @@ public sealed class Chart
         const string clip = "plot";
         svg.ClipRect(clip, x0, y0 - 1, x1 - x0, y1 - y0 + 2);
 
+        int verticals = 0;
         foreach (var r in References)
         {
             if (r.Vertical)
@@ -91,7 +98,11 @@ public sealed class Chart
                 if (r.Value < xScale.Min || r.Value > xScale.Max) continue;
                 double px = Px(r.Value);
                 svg.Line(px, y0, px, y1, r.Color, 1.2, "5,4");
-                svg.Text(px + 4, y0 + 14, r.Label, 11, fill: r.Color);
+                // Labels in staggered rows from the bottom (empty below a CDF's right part), on the line's left near the right edge.
+                bool leftOfLine = px > x0 + 0.8 * (x1 - x0);
+                double ly = y1 - 10 - 15 * verticals;
+                svg.Text(leftOfLine ? px - 4 : px + 4, ly, r.Label, 11.5, leftOfLine ? "end" : "start", r.Color, bold: true);
+                verticals++;
             }
             else
             {
@@ -128,17 +139,18 @@ public sealed class Chart
                     svg.Text(pts[i].Item1 + 6, pts[i].Item2 - 7, s.PointLabels[i], 10.5, fill: s.Color);
         }
 
-        DrawLegend(svg, x0, x1, y0);
+        DrawLegend(svg, x0, x1, y0, y1);
         return svg.ToString();
     }
 
-    private void DrawLegend(SvgWriter svg, double x0, double x1, double y0)
+    private void DrawLegend(SvgWriter svg, double x0, double x1, double y0, double y1)
     {
         if (Series.Count == 0) return;
         double rowH = 18;
         double w = Series.Max(s => s.Name.Length + (s.RightAxis ? 8 : 0)) * 6.6 + 44;
         double h = Series.Count * rowH + 10;
-        double lx = LegendLeft ? x0 + 10 : x1 - w - 10, ly = y0 + 10;
+        double lx = Legend == LegendPosition.TopLeft ? x0 + 10 : x1 - w - 10;
+        double ly = Legend == LegendPosition.BottomRight ? y1 - h - 10 : y0 + 10;
         svg.Rect(lx, ly, w, h, "#ffffff", "#bbbbbb", 1, 0.9);
         for (int i = 0; i < Series.Count; i++)
         {
@@ -154,8 +166,25 @@ public sealed class Chart
         }
     }
 
-    /// <summary>Put the legend at the top left instead of the top right (when the data crowd the right).</summary>
-    public bool LegendLeft { get; init; }
+    public LegendPosition Legend { get; init; }
+
+    /// <summary>Splits text into lines of at most <paramref name="max"/> characters at spaces.</summary>
+    public static List<string> Wrap(string text, int max)
+    {
+        var lines = new List<string>();
+        var line = "";
+        foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.Length > 0 && line.Length + 1 + word.Length > max)
+            {
+                lines.Add(line);
+                line = word;
+            }
+            else line = line.Length == 0 ? word : line + " " + word;
+        }
+        if (line.Length > 0) lines.Add(line);
+        return lines;
+    }
 
     private static double Min(IReadOnlyCollection<double> v, double fallback) => v.Count == 0 ? fallback : v.Min();
     private static double Max(IReadOnlyCollection<double> v, double fallback) => v.Count == 0 ? fallback : v.Max();

@@ -11,7 +11,9 @@ public static class RunPlots
     {
         var sorted = valuesMs.Where(double.IsFinite).Order().ToArray();
         var stats = LatencyStats.From(sorted);
-        bool log = sorted.Length > 1 && sorted[0] > 0 && sorted[^1] / sorted[0] > 30;
+        // Log x only when the bulk spans a wide range; a few near-zero gaps (chunks read together) must not force it.
+        double p1 = sorted.Length > 0 ? Percentile.Of(sorted, 1) : 0, p5 = sorted.Length > 0 ? Percentile.Of(sorted, 5) : 0;
+        bool log = sorted.Length > 1 && p5 > 0 && sorted[^1] / p5 > 30;
         var chart = new Chart
         {
             Title = $"{metric} distribution (CDF)",
@@ -19,11 +21,12 @@ public static class RunPlots
                 ? $"{runLabel} · no successful samples"
                 : string.Create(CultureInfo.InvariantCulture,
                     $"{runLabel} · n = {sorted.Length} · mean {stats.Mean:0.#} ms · median {stats.Median:0.#} ms · P99 {stats.P99:0.#} ms · max {stats.Max:0.#} ms"),
-            XLabel = $"{metric} (ms{(log ? ", log scale" : "")})",
+            XLabel = $"{metric} (ms{(log ? ", log scale from P1" : "")})",
             YLabel = $"Share of {(metric == "ITL" ? "token gaps" : "requests")} ≤ x (%)",
             XLog = log,
+            XMin = log ? Math.Max(p1, sorted[^1] * 1e-4) : null,
             YMax = 100,
-            LegendLeft = false,
+            Legend = LegendPosition.TopLeft,
         };
         chart.Series.Add(new ChartSeries(metric, color, CdfPoints(sorted), SeriesStyle.Step));
         if (sorted.Length > 0)
@@ -67,7 +70,7 @@ public static class RunPlots
             XLabel = "Request send time since run start (s)",
             YLabel = "Latency (ms, log scale)",
             YLog = true,
-            LegendLeft = true,
+            Legend = LegendPosition.TopLeft,
         };
         chart.Series.Add(new ChartSeries("E2E", Palette.Sky, ok.Select(r => (r.StartSeconds, r.E2eMs)).ToList(), SeriesStyle.Markers));
         chart.Series.Add(new ChartSeries("TTFT", Palette.Blue, ok.Select(r => (r.StartSeconds, r.TtftMs)).ToList(), SeriesStyle.Markers));

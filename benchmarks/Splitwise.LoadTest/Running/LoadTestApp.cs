@@ -100,7 +100,7 @@ public sealed class LoadTestApp(LoadTestOptions o, IAnsiConsole console, string 
             console.Write(table);
             if (o.OutDir != null)
             {
-                SweepReport.Write(o.OutDir, points, first.Description, commandLine, folders);
+                SweepReport.Write(o.OutDir, points, first.Description.Split("; arrivals")[0], commandLine, folders);
                 console.MarkupLine($"Wrote {Markup.Escape(Path.Combine(o.OutDir, "sweep.md"))} and the sweep plots.");
             }
         }
