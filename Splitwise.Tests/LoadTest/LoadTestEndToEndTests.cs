@@ -121,6 +121,10 @@ public class LoadTestEndToEndTests
         Assert.Contains(outcome.Results, r => r.Success);
         Assert.Contains(outcome.Results, r => r.Error == "cancelled");
         Assert.True(outcome.Unsent > 0);
+        var s = SummaryCalculator.Compute(outcome.Results, outcome.DurationSeconds, outcome.Planned, outcome.Unsent);
+        Assert.Equal(0, s.Failed);
+        Assert.Equal(outcome.Results.Count(r => r.Error == "cancelled"), s.Cancelled);
+        Assert.Equal(outcome.Planned, s.Completed + s.Cancelled + s.Unsent);
     }
 
     [Fact]

@@ -5,7 +5,11 @@ public sealed record RunSummary
 {
     public required int Planned { get; init; }
     public required int Completed { get; init; }
+    /// <summary>Requests that ended in an error other than 'cancelled'.</summary>
     public required int Failed { get; init; }
+
+    /// <summary>Requests cancelled because the user stopped the run or the drain time ran out: not the target's fault.</summary>
+    public int Cancelled { get; init; }
     public required int Unsent { get; init; }
     public required IReadOnlyDictionary<string, int> ErrorsByKind { get; init; }
     public required double DurationSeconds { get; init; }

@@ -29,7 +29,8 @@ public static class SummaryCalculator
         {
             Planned = planned,
             Completed = ok.Count,
-            Failed = results.Count - ok.Count,
+            Failed = results.Count(r => !r.Success && r.Error != "cancelled"),
+            Cancelled = results.Count(r => r.Error == "cancelled"),
             Unsent = unsent,
             ErrorsByKind = errors,
             DurationSeconds = durationSeconds,

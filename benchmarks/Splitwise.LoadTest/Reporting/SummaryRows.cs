@@ -13,7 +13,8 @@ public static class SummaryRows
             ("Successful requests", I(s.Completed)),
             ("Failed requests", I(s.Failed)),
         };
-        if (s.Unsent > 0) head.Add(("Requests not sent (bounds)", I(s.Unsent)));
+        if (s.Cancelled > 0) head.Add(("Cancelled requests (stopped)", I(s.Cancelled)));
+        if (s.Unsent > 0) head.Add(("Requests not sent", I(s.Unsent)));
         head.AddRange(
         [
             ("Benchmark duration (s)", F(s.DurationSeconds)),

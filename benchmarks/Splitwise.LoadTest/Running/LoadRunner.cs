@@ -78,7 +78,8 @@ public sealed class LoadRunner(OpenAiStreamClient client, IPromptSource prompts,
                     if (PastDuration()) { stop = "duration reached"; break; }
                     if (cap != null) await cap.WaitAsync(cancellationToken).ConfigureAwait(false);
                     sent++;
-                    tasks.Add(cap == null ? SendOneAsync(r) : SendThenReleaseAsync(r, cap));
+                    // Off the dispatch loop, so connection setup of one request cannot delay the next arrival.
+                    tasks.Add(cap == null ? Task.Run(() => SendOneAsync(r), CancellationToken.None) : Task.Run(() => SendThenReleaseAsync(r, cap), CancellationToken.None));
                 }
             }
             catch (OperationCanceledException)
