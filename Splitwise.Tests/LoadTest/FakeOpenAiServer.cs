@@ -52,6 +52,13 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
     /// <summary>Prompt lengths the server received, by request arrival order.</summary>
     public List<int> PromptLengths { get; } = [];
 
+    /// <summary>
+    /// Per streamed request, in arrival order: when the handler started and when each token chunk had been flushed
+    /// (Stopwatch timestamps; the test shares the process, so the client's clock is the same). This is what the server
+    /// actually did, which on a busy machine can lag the nominal delays by a scheduler slice.
+    /// </summary>
+    public List<(long Arrived, List<long> Flushed)> Timelines { get; } = [];
+
     private async Task HandleAsync(HttpContext ctx, Func<int, FakeBehavior> script, double ttftMs, double itlMs, bool chat)
     {
         long arrived = Stopwatch.GetTimestamp();
@@ -68,6 +75,8 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
             return;
         }
         ctx.Response.ContentType = "text/event-stream";
+        var flushed = new List<long>();
+        lock (Timelines) Timelines.Add((arrived, flushed));
         for (int i = 0; i < maxTokens; i++)
         {
             await WaitUntilAsync(arrived, ttftMs + i * itlMs, ctx.RequestAborted);
@@ -78,6 +87,7 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
                     : $"{{\"choices\":[{{\"index\":0,\"text\":\"t{i} \",\"finish_reason\":null}}]}}") + "\n\n";
             await ctx.Response.WriteAsync(text, Encoding.UTF8, ctx.RequestAborted);
             await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+            flushed.Add(Stopwatch.GetTimestamp());
         }
         await ctx.Response.WriteAsync($"data: {{\"choices\":[],\"usage\":{{\"prompt_tokens\":{promptTokens},\"completion_tokens\":{maxTokens}}}}}\n\ndata: [DONE]\n\n");
         await ctx.Response.Body.FlushAsync(ctx.RequestAborted);

@@ -18,11 +18,11 @@ public class PlotTests
     }
 
     [Fact]
-    public void Log_axes_tick_at_decades()
+    public void Log_axes_end_at_one_two_five_values_and_tick_at_decades()
     {
         var s = AxisScale.Log(3, 4500);
-        Assert.Equal(1, s.Min);
-        Assert.Equal(10000, s.Max);
+        Assert.Equal(2, s.Min);
+        Assert.Equal(5000, s.Max);
         Assert.Contains(10.0, s.Ticks);
         Assert.Contains(1000.0, s.Ticks);
         Assert.Equal(0.5, s.Fraction(100), 9);

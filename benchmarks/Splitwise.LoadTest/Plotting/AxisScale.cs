@@ -38,15 +38,24 @@ public sealed class AxisScale
     {
         if (!(dataMin > 0)) dataMin = dataMax > 0 ? dataMax / 10 : 1;
         if (!(dataMax > dataMin)) dataMax = dataMin * 10;
-        double lo = Math.Pow(10, Math.Floor(Math.Log10(dataMin) + 1e-9));
-        double hi = Math.Pow(10, Math.Ceiling(Math.Log10(dataMax) - 1e-9));
-        int decades = (int)Math.Round(Math.Log10(hi / lo));
-        double[] mantissas = decades <= 2 ? [1, 2, 5] : decades <= 4 ? [1, 3] : [1];
+        // Ends at the nearest 1-2-5 values outside the data, so little of the plot is empty.
+        double lo = OneTwoFive(dataMin, down: true);
+        double hi = OneTwoFive(dataMax, down: false);
+        double decades = Math.Log10(hi / lo);
+        double[] mantissas = decades <= 2.5 ? [1, 2, 5] : decades <= 4.5 ? [1, 3] : [1];
         var ticks = new List<double>();
-        for (double d = lo; d <= hi * 1.0001; d *= 10)
+        for (double d = Math.Pow(10, Math.Floor(Math.Log10(lo))); d <= hi * 1.0001; d *= 10)
             foreach (var m in mantissas)
-                if (d * m <= hi * 1.0001) ticks.Add(d * m);
+                if (d * m >= lo * 0.9999 && d * m <= hi * 1.0001) ticks.Add(d * m);
         return new AxisScale(lo, hi, true, [.. ticks]);
+    }
+
+    private static double OneTwoFive(double v, bool down)
+    {
+        double mag = Math.Pow(10, Math.Floor(Math.Log10(v) + 1e-12));
+        double[] steps = [1, 2, 5, 10];
+        if (down) return steps.Where(m => m * mag <= v * (1 + 1e-9)).Max() * mag;
+        return steps.First(m => m * mag >= v * (1 - 1e-9)) * mag;
     }
 
     /// <summary>Position in [0, 1] along the axis.</summary>

@@ -31,7 +31,7 @@ public sealed class Chart
         bool hasRight = Series.Any(s => s.RightAxis);
         double right = hasRight ? 84 : 34;
         var subtitle = Wrap(Subtitle ?? "", SubtitleLineChars);
-        double x0 = Left, x1 = Width - right, y0 = 56 + 18 * Math.Max(1, subtitle.Count), y1 = Height - Bottom;
+        double x0 = Left, x1 = Width - right, y0 = 80 + 18 * Math.Max(1, subtitle.Count), y1 = Height - Bottom;
         var svg = new SvgWriter(Width, Height);
 
         svg.Text(x0, 30, Title, 19, bold: true);
@@ -107,8 +107,8 @@ public sealed class Chart
             else
             {
                 double py = Py(yScale, r.Value);
-                svg.Line(x0, py, x1, py, r.Color, 1, "5,4");
-                svg.Text(x0 + 6, py - 4, r.Label, 11, fill: r.Color);
+                svg.Line(x0, py, x1, py, r.Color, 1.2, "5,4");
+                svg.Text(x1 - 6, py - 5, r.Label, 11.5, "end", r.Color, bold: true);
             }
         }
 
@@ -139,34 +139,29 @@ public sealed class Chart
                     svg.Text(pts[i].Item1 + 6, pts[i].Item2 - 7, s.PointLabels[i], 10.5, fill: s.Color);
         }
 
-        DrawLegend(svg, x0, x1, y0, y1);
+        DrawLegend(svg, x0, y0);
         return svg.ToString();
     }
 
-    private void DrawLegend(SvgWriter svg, double x0, double x1, double y0, double y1)
+    /// <summary>One row of legend entries between the subtitle and the plot, where it can never cover data.</summary>
+    private void DrawLegend(SvgWriter svg, double x0, double y0)
     {
-        if (Series.Count == 0) return;
-        double rowH = 18;
-        double w = Series.Max(s => s.Name.Length + (s.RightAxis ? 8 : 0)) * 6.6 + 44;
-        double h = Series.Count * rowH + 10;
-        double lx = Legend == LegendPosition.TopLeft ? x0 + 10 : x1 - w - 10;
-        double ly = Legend == LegendPosition.BottomRight ? y1 - h - 10 : y0 + 10;
-        svg.Rect(lx, ly, w, h, "#ffffff", "#bbbbbb", 1, 0.9);
-        for (int i = 0; i < Series.Count; i++)
+        // Charts here have at most five short series, which fit one row of the plot's width.
+        double x = x0, y = y0 - 12;
+        foreach (var s in Series)
         {
-            var s = Series[i];
-            double cy = ly + 14 + i * rowH;
-            if (s.Style == SeriesStyle.Markers) svg.Circle(lx + 18, cy - 4, 4, s.Color);
+            string name = s.Name + (s.RightAxis ? " (right axis)" : "");
+            double width = 40 + name.Length * 6.6;
+            if (s.Style == SeriesStyle.Markers) svg.Circle(x + 12, y - 4, 4.5, s.Color);
             else
             {
-                svg.Line(lx + 8, cy - 4, lx + 28, cy - 4, s.Color, 2.5, s.Dash);
-                if (s.Style == SeriesStyle.LineAndMarkers) svg.Circle(lx + 18, cy - 4, 3.5, s.Color);
+                svg.Line(x, y - 4, x + 24, y - 4, s.Color, 2.5, s.Dash);
+                if (s.Style == SeriesStyle.LineAndMarkers) svg.Circle(x + 12, y - 4, 3.5, s.Color);
             }
-            svg.Text(lx + 36, cy, s.Name + (s.RightAxis ? " (right)" : ""), 12);
+            svg.Text(x + 30, y, name, 12.5);
+            x += width;
         }
     }
-
-    public LegendPosition Legend { get; init; }
 
     /// <summary>Splits text into lines of at most <paramref name="max"/> characters at spaces.</summary>
     public static List<string> Wrap(string text, int max)

@@ -26,7 +26,6 @@ public static class RunPlots
             XLog = log,
             XMin = log ? Math.Max(p1, sorted[^1] * 1e-4) : null,
             YMax = 100,
-            Legend = LegendPosition.TopLeft,
         };
         chart.Series.Add(new ChartSeries(metric, color, CdfPoints(sorted), SeriesStyle.Step));
         if (sorted.Length > 0)
@@ -70,7 +69,6 @@ public static class RunPlots
             XLabel = "Request send time since run start (s)",
             YLabel = "Latency (ms, log scale)",
             YLog = true,
-            Legend = LegendPosition.TopLeft,
         };
         chart.Series.Add(new ChartSeries("E2E", Palette.Sky, ok.Select(r => (r.StartSeconds, r.E2eMs)).ToList(), SeriesStyle.Markers));
         chart.Series.Add(new ChartSeries("TTFT", Palette.Blue, ok.Select(r => (r.StartSeconds, r.TtftMs)).ToList(), SeriesStyle.Markers));

@@ -18,7 +18,6 @@ public static class SweepPlots
             XLabel = "Achieved throughput (successful requests/s)",
             YLabel = "Latency (ms, log scale)",
             YLog = true,
-            Legend = LegendPosition.TopLeft,
         };
         var okLabels = sorted.Where(p => p.Summary.Completed > 0).Select((p, i) => rateLabels[sorted.IndexOf(p)]).ToList();
         chart.Series.Add(new ChartSeries("TTFT P99", Palette.Vermillion, Pts(p => p.Summary.Ttft.P99), SeriesStyle.LineAndMarkers, Dash: "6,4"));
@@ -40,7 +39,6 @@ public static class SweepPlots
             XLabel = "Offered rate (requests/s)",
             YLabel = "Achieved throughput (requests/s)",
             RightYLabel = "Output tokens per second",
-            Legend = LegendPosition.TopLeft,
         };
         chart.Series.Add(new ChartSeries("ideal (achieved = offered)", Palette.Grey, [(0, 0), (max, max)], SeriesStyle.Line, Dash: "5,4"));
         chart.Series.Add(new ChartSeries("requests/s", Palette.Vermillion, sorted.Select(p => (p.OfferedRate, p.Summary.RequestThroughput)).ToList(), SeriesStyle.LineAndMarkers));
