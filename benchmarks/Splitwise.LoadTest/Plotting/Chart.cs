@@ -101,14 +101,14 @@ public sealed class Chart
                 // Labels in staggered rows from the bottom (empty below a CDF's right part), on the line's left near the right edge.
                 bool leftOfLine = px > x0 + 0.8 * (x1 - x0);
                 double ly = y1 - 10 - 15 * verticals;
-                svg.Text(leftOfLine ? px - 4 : px + 4, ly, r.Label, 11.5, leftOfLine ? "end" : "start", r.Color, bold: true);
+                svg.Text(leftOfLine ? px - 4 : px + 4, ly, r.Label, 11.5, leftOfLine ? "end" : "start", r.Color, bold: true, halo: true);
                 verticals++;
             }
             else
             {
                 double py = Py(yScale, r.Value);
                 svg.Line(x0, py, x1, py, r.Color, 1.2, "5,4");
-                svg.Text(x1 - 6, py - 5, r.Label, 11.5, "end", r.Color, bold: true);
+                svg.Text(x1 - 6, py - 5, r.Label, 11.5, "end", r.Color, bold: true, halo: true);
             }
         }
 
@@ -136,7 +136,7 @@ public sealed class Chart
             }
             if (s.PointLabels != null)
                 for (int i = 0; i < Math.Min(pts.Count, s.PointLabels.Count); i++)
-                    svg.Text(pts[i].Item1 + 6, pts[i].Item2 - 7, s.PointLabels[i], 10.5, fill: s.Color);
+                    svg.Text(pts[i].Item1 + 6, pts[i].Item2 - 8, s.PointLabels[i], 11, fill: s.Color, bold: true, halo: true);
         }
 
         DrawLegend(svg, x0, y0);
@@ -151,7 +151,8 @@ public sealed class Chart
         foreach (var s in Series)
         {
             string name = s.Name + (s.RightAxis ? " (right axis)" : "");
-            double width = 40 + name.Length * 6.6;
+            // About 7.3 px per character at 12.5 px Helvetica/DejaVu, plus the swatch and a gap.
+            double width = 52 + name.Length * 7.3;
             if (s.Style == SeriesStyle.Markers) svg.Circle(x + 12, y - 4, 4.5, s.Color);
             else
             {

@@ -38,10 +38,12 @@ public sealed class SvgWriter
         Raw($"<path d=\"M{N(cx - r)},{N(cy - r)}L{N(cx + r)},{N(cy + r)}M{N(cx - r)},{N(cy + r)}L{N(cx + r)},{N(cy - r)}\" stroke=\"{stroke}\" stroke-width=\"1.5\"/>");
 
     /// <param name="anchor">start, middle or end.</param>
-    public void Text(double x, double y, string text, double size = 12, string anchor = "start", string fill = "#222222", bool bold = false, double rotate = 0)
+    /// <param name="halo">A white outline under the glyphs, so labels drawn over lines stay legible.</param>
+    public void Text(double x, double y, string text, double size = 12, string anchor = "start", string fill = "#222222", bool bold = false, double rotate = 0, bool halo = false)
     {
         string transform = rotate != 0 ? $" transform=\"rotate({N(rotate)} {N(x)} {N(y)})\"" : "";
-        Raw($"<text x=\"{N(x)}\" y=\"{N(y)}\" font-size=\"{N(size)}\" text-anchor=\"{anchor}\" fill=\"{fill}\"{(bold ? " font-weight=\"bold\"" : "")}{transform}>{Escape(text)}</text>");
+        string outline = halo ? " stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\" stroke-linejoin=\"round\"" : "";
+        Raw($"<text x=\"{N(x)}\" y=\"{N(y)}\" font-size=\"{N(size)}\" text-anchor=\"{anchor}\" fill=\"{fill}\"{(bold ? " font-weight=\"bold\"" : "")}{outline}{transform}>{Escape(text)}</text>");
     }
 
     public void ClipRect(string id, double x, double y, double w, double h) =>
