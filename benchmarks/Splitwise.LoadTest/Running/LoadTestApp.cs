@@ -19,7 +19,15 @@ public sealed class LoadTestApp(LoadTestOptions o, IAnsiConsole console, string 
     /// <returns>0 when at least one request succeeded, 1 otherwise.</returns>
     public async Task<int> RunAsync(HttpClient http, CancellationToken cancellationToken)
     {
-        var target = await TargetInfo.QueryAsync(http, o.BaseUrl, o.ApiKey, cancellationToken).ConfigureAwait(false);
+        TargetInfo target;
+        try
+        {
+            target = await TargetInfo.QueryAsync(http, o.BaseUrl, o.ApiKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new HttpRequestException($"cannot reach the target: GET {o.BaseUrl}/models failed ({e.Message}). Is the server up and --base-url right?", e);
+        }
         string model = o.Model ?? target.ModelId
             ?? throw new FormatException($"--model not given and GET {o.BaseUrl}/models listed no model; pass --model NAME.");
         int? maxContext = o.MaxContext ?? target.MaxModelLen;
