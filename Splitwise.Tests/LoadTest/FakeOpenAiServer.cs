@@ -11,14 +11,6 @@ using Microsoft.Extensions.Logging;
 
 namespace Splitwise.Tests.LoadTest;
 
-/// <summary>What the fake does with the n-th request it receives (0-based).</summary>
-public enum FakeBehavior
-{
-    Stream,
-    Http500,
-    MalformedSse,
-}
-
 /// <summary>
 /// A scripted OpenAI-compatible server on 127.0.0.1 (free port): streams max_tokens chunks with a fixed TTFT and ITL,
 /// timed against absolute deadlines from the request's arrival so scheduler jitter does not accumulate.
