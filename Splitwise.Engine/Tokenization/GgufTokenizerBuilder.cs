@@ -77,7 +77,7 @@ internal static class GgufTokenizerBuilder
                 for (int i = 0; i < mergeLines.Length; i++)
                 {
                     int sp = mergeLines[i].IndexOf(' ', 1);
-                    if (sp <= 0) throw Error("tokenizer.ggml.merges", $"entry {i} {System.Text.Json.JsonSerializer.Serialize(mergeLines[i])} is not two tokens separated by a space");
+                    if (sp <= 0) throw Error("tokenizer.ggml.merges", $"entry {i} {TokenizerFormatException.Quote(mergeLines[i])} is not two tokens separated by a space");
                     merges.Add((mergeLines[i][..sp], mergeLines[i][(sp + 1)..]));
                 }
                 var pre = OptionalString(md, "tokenizer.ggml.pre") ?? "default";

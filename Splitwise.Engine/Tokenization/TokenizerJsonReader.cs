@@ -50,7 +50,7 @@ internal static class TokenizerJsonReader
         foreach (var p in vocabJson.Element.EnumerateObject())
         {
             if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out int id))
-                throw vocabJson.Error($"token {JsonSerializer.Serialize(p.Name)} has id {p.Value.GetRawText()}, expected an integer");
+                throw vocabJson.Error($"token {TokenizerFormatException.Quote(p.Name)} has id {p.Value.GetRawText()}, expected an integer");
             entries.Add(new(p.Name, id));
         }
         var vocab = new Vocabulary(entries, $"{source}: model.vocab");
@@ -63,7 +63,7 @@ internal static class TokenizerJsonReader
                 {
                     var s = e.GetString()!;
                     int sp = s.IndexOf(' ', 1);
-                    if (sp <= 0 || sp == s.Length - 1 || s.IndexOf(' ', sp + 1) >= 0) throw item.Error($"merge {JsonSerializer.Serialize(s)} is not two tokens separated by one space");
+                    if (sp <= 0 || sp == s.Length - 1 || s.IndexOf(' ', sp + 1) >= 0) throw item.Error($"merge {TokenizerFormatException.Quote(s)} is not two tokens separated by one space");
                     merges.Add((s[..sp], s[(sp + 1)..]));
                 }
                 else if (e.ValueKind == JsonValueKind.Array && e.GetArrayLength() == 2 && e[0].ValueKind == JsonValueKind.String && e[1].ValueKind == JsonValueKind.String)
@@ -72,7 +72,7 @@ internal static class TokenizerJsonReader
             }
         int? unk = null;
         if (m.OptionalString("unk_token") is { } unkToken)
-            unk = vocab.TryGetId(unkToken, out int u) ? u : throw m.Child("unk_token").Error($"unk token {JsonSerializer.Serialize(unkToken)} is not in the vocabulary");
+            unk = vocab.TryGetId(unkToken, out int u) ? u : throw m.Child("unk_token").Error($"unk token {TokenizerFormatException.Quote(unkToken)} is not in the vocabulary");
         if (m.Has("dropout") && m.Child("dropout").Element.ValueKind == JsonValueKind.Number && m.Child("dropout").Element.GetDouble() > 0)
             throw m.Child("dropout").Error("BPE dropout is not supported for inference");
         var options = new BpeOptions(unk, m.Bool("fuse_unk", false), m.Bool("byte_fallback", false), m.Bool("ignore_merges", false),
@@ -159,7 +159,7 @@ internal static class TokenizerJsonReader
     {
         var s = p.OptionalString(name);
         if (s is null) return fallback;
-        return s.Length == 1 ? s[0] : throw p.Child(name).Error($"expected a single character, found {JsonSerializer.Serialize(s)}");
+        return s.Length == 1 ? s[0] : throw p.Child(name).Error($"expected a single character, found {TokenizerFormatException.Quote(s)}");
     }
 
     private static PostProcessor ReadPostProcessor(JsonFields p, TokenModel model, List<AddedToken> added)

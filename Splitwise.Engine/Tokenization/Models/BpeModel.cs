@@ -45,7 +45,7 @@ internal sealed class BpeModel : TokenModel
         _cacheBySpan = _cache.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
-    private static string Quote(string s) => System.Text.Json.JsonSerializer.Serialize(s);
+    private static string Quote(string s) => TokenizerFormatException.Quote(s);
     private static long Key(int a, int b) => ((long)a << 32) | (uint)b;
 
     public override int VocabSize => _vocab.Count;

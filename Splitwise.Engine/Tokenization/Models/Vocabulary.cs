@@ -27,7 +27,7 @@ internal sealed class Vocabulary
         _spanIds = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
-    private static string Quote(string s) => System.Text.Json.JsonSerializer.Serialize(s);
+    private static string Quote(string s) => TokenizerFormatException.Quote(s);
 
     public int Count => _tokens.Length;
     public bool TryGetId(string token, out int id) => _ids.TryGetValue(token, out id);

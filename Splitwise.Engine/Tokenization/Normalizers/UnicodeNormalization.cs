@@ -24,8 +24,9 @@ internal static class UnicodeNormalization
 
     public static string Normalize(string text, bool compose, bool compatibility)
     {
-        // Below U+00A0 nothing decomposes, and below U+0300 nothing composes canonically.
-        int limit = compatibility ? 0xA0 : 0x300;
+        // Text below these code points is already in the form: nothing under U+00A0 has a decomposition, nothing
+        // under U+00C0 a canonical one, and under U+0300 every character is already composed.
+        int limit = compatibility ? 0xA0 : compose ? 0x300 : 0xC0;
         int k = 0;
         while (k < text.Length && text[k] < limit) k++;
         if (k == text.Length) return text;

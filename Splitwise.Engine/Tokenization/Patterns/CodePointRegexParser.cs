@@ -17,7 +17,7 @@ internal sealed class CodePointRegexParser(string pattern)
     private TokenizerFormatException Error(string problem) =>
         new($"regex pattern {Quote(pattern)}: {problem} at position {_i}");
 
-    private static string Quote(string s) => System.Text.Json.JsonSerializer.Serialize(s);
+    private static string Quote(string s) => TokenizerFormatException.Quote(s);
 
     private bool More => _i < _p.Length;
     private int Peek => _p[_i];

@@ -12,7 +12,6 @@ internal static class PatternSplitter
         var matches = _matches ??= new List<(int, int)>();
         matches.Clear();
         pattern.FindMatches(text, matches);
-        // Whole-string fast path: every character matched, isolated (the common tiktoken-style case).
         int prev = 0;
         var spans = new List<(int Start, int End, bool IsMatch)>(matches.Count * 2 + 1);
         foreach (var (s, e) in matches)
@@ -33,39 +32,44 @@ internal static class PatternSplitter
                 break;
             case SplitBehavior.MergedWithPrevious:
             {
-                int start = -1, end = 0;
+                // A match joins the piece before it, unless that piece was itself a match.
+                var merged = new List<(int Start, int End)>();
+                bool previousMatch = false;
                 foreach (var (s, e, m) in spans)
                 {
-                    if (m && start >= 0) { end = e; continue; }
-                    if (start >= 0) Add(text, start, end, pieces);
-                    start = s; end = e;
+                    if (m && !previousMatch && merged.Count > 0) merged[^1] = (merged[^1].Start, e);
+                    else merged.Add((s, e));
+                    previousMatch = m;
                 }
-                if (start >= 0) Add(text, start, end, pieces);
+                foreach (var (s, e) in merged) Add(text, s, e, pieces);
                 break;
             }
             case SplitBehavior.MergedWithNext:
             {
-                int pending = -1;
-                foreach (var (s, e, m) in spans)
+                // Mirror image: walking backwards, a match joins the piece after it unless that was a match.
+                var merged = new List<(int Start, int End)>();
+                bool previousMatch = false;
+                for (int k = spans.Count - 1; k >= 0; k--)
                 {
-                    if (m) { if (pending >= 0) Add(text, pending, s, pieces); pending = s; continue; }
-                    Add(text, pending >= 0 ? pending : s, e, pieces);
-                    pending = -1;
+                    var (s, e, m) = spans[k];
+                    if (m && !previousMatch && merged.Count > 0) merged[^1] = (s, merged[^1].End);
+                    else merged.Add((s, e));
+                    previousMatch = m;
                 }
-                if (pending >= 0) Add(text, pending, text.Length, pieces);
+                for (int k = merged.Count - 1; k >= 0; k--) Add(text, merged[k].Start, merged[k].End, pieces);
                 break;
             }
             case SplitBehavior.Contiguous:
             {
-                int start = -1, end = 0;
-                bool lastMatch = false;
+                var merged = new List<(int Start, int End)>();
+                bool previousMatch = false;
                 foreach (var (s, e, m) in spans)
                 {
-                    if (m && lastMatch && start >= 0) { end = e; continue; }
-                    if (start >= 0) Add(text, start, end, pieces);
-                    start = s; end = e; lastMatch = m;
+                    if (m == previousMatch && merged.Count > 0) merged[^1] = (merged[^1].Start, e);
+                    else merged.Add((s, e));
+                    previousMatch = m;
                 }
-                if (start >= 0) Add(text, start, end, pieces);
+                foreach (var (s, e) in merged) Add(text, s, e, pieces);
                 break;
             }
         }
