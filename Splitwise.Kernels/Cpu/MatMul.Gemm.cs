@@ -15,7 +15,7 @@ public static unsafe partial class MatMul
 
     private static void Gemm(WeightMatrix w, float* x, int n, float* y, WorkerPool pool, Level level)
     {
-        int tb = level == Level.Avx512 ? 32 : 16;
+        int tb = TokenBlockWidth(level, n);
         int tokenBlocks = (n + tb - 1) / tb;
         // Activations are packed on the calling thread's scratch (workers only read it during this call).
         float* packed = ThreadScratch.Floats(ThreadScratch.Slot.PackedActivations, (long)tokenBlocks * w.Cols * tb);
@@ -23,6 +23,13 @@ public static unsafe partial class MatMul
         pool.For(tokenBlocks, ref pack);
         var job = new GemmJob(w, packed, n, y, level);
         pool.For(job.ChunkCount, ref job);
+    }
+
+    /// <summary>Tokens per micro-kernel call: the full-width kernel, or the half-width one when that would mostly be padding.</summary>
+    private static int TokenBlockWidth(Level level, int n)
+    {
+        int full = level == Level.Avx512 ? 32 : 16;
+        return n <= full / 2 ? full / 2 : full;
     }
 
     /// <summary>Token block t becomes [k][tb] (token t·tb + j at lane j), zero-padded past the last token.</summary>
@@ -77,7 +84,7 @@ public static unsafe partial class MatMul
         {
             _w = w; _packed = packed; _n = n; _y = y; _level = level;
             _mr = level == Level.Avx512 ? 14 : 6;
-            _tb = level == Level.Avx512 ? 32 : 16;
+            _tb = TokenBlockWidth(level, n);
             _tokenBlocks = (n + _tb - 1) / _tb;
             _tokenGroups = (_tokenBlocks + TokenBlocksPerGroup - 1) / TokenBlocksPerGroup;
             int groupRows = _mr * PanelsPerGroup;
@@ -116,8 +123,14 @@ public static unsafe partial class MatMul
                     {
                         float* a = _packed + ((long)t * cols + k0) * tb;
                         float* c = tiles + ((long)p * tcount + (t - t0)) * tile;
-                        if (_level == Level.Avx512) Kernel14x32(panel, a, kc, c, k0 > 0);
-                        else Kernel6x16(panel, a, kc, c, k0 > 0);
+                        bool acc = k0 > 0;
+                        switch (tb)
+                        {
+                            case 32: Kernel14x32(panel, a, kc, c, acc); break;
+                            case 16 when mr == 14: Kernel14x16(panel, a, kc, c, acc); break;
+                            case 16: Kernel6x16(panel, a, kc, c, acc); break;
+                            default: Kernel6x8(panel, a, kc, c, acc); break;
+                        }
                     }
                 }
             }
