@@ -8,6 +8,8 @@ namespace Splitwise.Kernels.Cpu;
 /// Byte dot products for the quantized kernels. .NET 10 exposes VNNI only as AvxVnni/Avx10v1, which this class of CPU
 /// (AVX-512 VNNI without the VEX form) does not report, so these are vpmaddubsw + vpmaddwd pairs. vpmaddubsw saturates
 /// at ±32767; the operand ranges used here (|u| ≤ 128, |s| ≤ 127 → 2·128·127 = 32512) never reach it.
+/// 256-bit even at the AVX-512 level: Zen 4 runs 512-bit integer ops as two 256-bit halves, so wider buys nothing
+/// here but extra shuffles (no 512-bit vpsignb).
 /// </summary>
 internal static class IntDot
 {
@@ -21,18 +23,4 @@ internal static class IntDot
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Signed(Vector256<sbyte> a, Vector256<sbyte> b)
         => UnsignedSigned(Avx2.Abs(a), Avx2.Sign(b, a));
-
-    /// <summary>16 int32 partial sums of Σ u·s over 64 byte pairs.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<int> UnsignedSigned(Vector512<byte> u, Vector512<sbyte> s)
-        => Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, s), Vector512.Create((short)1));
-
-    /// <summary>16 int32 partial sums of Σ a·b over 64 signed byte pairs (no vpsignb at 512 bits: negate b where a &lt; 0).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<int> Signed(Vector512<sbyte> a, Vector512<sbyte> b)
-    {
-        var negative = Vector512.LessThan(a, Vector512<sbyte>.Zero);
-        var signedB = Vector512.ConditionalSelect(negative, Vector512<sbyte>.Zero - b, b);
-        return UnsignedSigned(Avx512BW.Abs(a), signedB);
-    }
 }

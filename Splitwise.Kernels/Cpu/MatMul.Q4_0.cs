@@ -62,59 +62,38 @@ public static unsafe partial class MatMul
         sbyte* xq = xa.RowValues(token);
         float* xs = xa.RowScales(token);
         int* sums = xa.RowSums(token);
+        if (level == Level.Scalar)
+        {
+            float total = 0;
+            for (int b = 0; b < blocks; b++)
+            {
+                int isum = 0;
+                for (int j = 0; j < 16; j++)
+                    isum += ((blk[b].Qs[j] & 0xF) - 8) * xq[b * 32 + j] + ((blk[b].Qs[j] >> 4) - 8) * xq[b * 32 + j + 16];
+                total += isum * HalfBits.ToSingle(blk[b].D) * xs[b];
+            }
+            return total;
+        }
+        float* s = stackalloc float[ScaleSegment];
+        Vector256<float> acc0 = default, acc1 = default;
+        var mask = Vector256.Create((byte)0x0F);
         float offsetSum = 0;
-        if (level == Level.Avx512)
+        for (int b0 = 0; b0 < blocks; b0 += ScaleSegment)
         {
-            Vector512<float> acc = default;
-            var mask = Vector256.Create((byte)0x0F);
-            int b = 0;
-            for (; b + 1 < blocks; b += 2)
+            int count = Math.Min(ScaleSegment, blocks - b0);
+            BlockScales((byte*)(blk + b0), sizeof(BlockQ4_0), xs + b0, s, count, level);
+            var q = blk + b0;
+            sbyte* x = xq + b0 * 32;
+            for (int b = 0; b < count; b++)
             {
-                var q0 = Vector128.Load(blk[b].Qs);
-                var q1 = Vector128.Load(blk[b + 1].Qs);
-                var u0 = Vector256.Create(q0, Vector128.ShiftRightLogical(q0, 4)) & mask;
-                var u1 = Vector256.Create(q1, Vector128.ShiftRightLogical(q1, 4)) & mask;
-                float s0 = HalfBits.ToSingle(blk[b].D) * xs[b], s1 = HalfBits.ToSingle(blk[b + 1].D) * xs[b + 1];
-                var p = Vector512.ConvertToSingle(IntDot.UnsignedSigned(Vector512.Create(u0, u1), Vector512.Load(xq + b * 32)));
-                acc = Vector512.FusedMultiplyAdd(p, Vector512.Create(Vector256.Create(s0), Vector256.Create(s1)), acc);
-                offsetSum += s0 * sums[b] + s1 * sums[b + 1];
+                var v = Vector128.Load(q[b].Qs);
+                var u = Vector256.Create(v, Vector128.ShiftRightLogical(v, 4)) & mask;
+                var p = Vector256.ConvertToSingle(IntDot.UnsignedSigned(u, Vector256.Load(x + b * 32)));
+                if ((b & 1) == 0) acc0 = Vector256.FusedMultiplyAdd(p, Vector256.Create(s[b]), acc0);
+                else acc1 = Vector256.FusedMultiplyAdd(p, Vector256.Create(s[b]), acc1);
+                offsetSum += s[b] * sums[b0 + b];
             }
-            float tail = 0;
-            for (; b < blocks; b++)
-            {
-                var q = Vector128.Load(blk[b].Qs);
-                var u = Vector256.Create(q, Vector128.ShiftRightLogical(q, 4)) & mask;
-                float s = HalfBits.ToSingle(blk[b].D) * xs[b];
-                tail += Vector256.Sum(IntDot.UnsignedSigned(u, Vector256.Load(xq + b * 32))) * s;
-                offsetSum += s * sums[b];
-            }
-            return Vector512.Sum(acc) + tail - 8 * offsetSum;
         }
-        if (level == Level.Avx2)
-        {
-            Vector256<float> acc0 = default, acc1 = default;
-            var mask = Vector256.Create((byte)0x0F);
-            int b = 0;
-            for (; b < blocks; b++)
-            {
-                var q = Vector128.Load(blk[b].Qs);
-                var u = Vector256.Create(q, Vector128.ShiftRightLogical(q, 4)) & mask;
-                float s = HalfBits.ToSingle(blk[b].D) * xs[b];
-                var p = Vector256.ConvertToSingle(IntDot.UnsignedSigned(u, Vector256.Load(xq + b * 32)));
-                if ((b & 1) == 0) acc0 = Vector256.FusedMultiplyAdd(p, Vector256.Create(s), acc0);
-                else acc1 = Vector256.FusedMultiplyAdd(p, Vector256.Create(s), acc1);
-                offsetSum += s * sums[b];
-            }
-            return Vector256.Sum(acc0 + acc1) - 8 * offsetSum;
-        }
-        float sum = 0;
-        for (int b = 0; b < blocks; b++)
-        {
-            int isum = 0;
-            for (int j = 0; j < 16; j++)
-                isum += ((blk[b].Qs[j] & 0xF) - 8) * xq[b * 32 + j] + ((blk[b].Qs[j] >> 4) - 8) * xq[b * 32 + j + 16];
-            sum += isum * HalfBits.ToSingle(blk[b].D) * xs[b];
-        }
-        return sum;
+        return Vector256.Sum(acc0 + acc1) - 8 * offsetSum;
     }
 }

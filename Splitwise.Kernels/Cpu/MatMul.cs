@@ -16,8 +16,11 @@ namespace Splitwise.Kernels.Cpu;
 /// </summary>
 public static unsafe partial class MatMul
 {
-    /// <summary>From this many tokens on, the packed GEMM beats re-reading each weight row per token.</summary>
-    internal const int GemmMinTokens = 8;
+    /// <summary>
+    /// From this many tokens on, the packed GEMM beats the GEMV (measured on 2048×2048: the int8 GEMV costs a full
+    /// dot per token, the fp32 ones convert each row once and reuse it from L1, so they hold out longer).
+    /// </summary>
+    internal static int GemmMinTokens(WeightType type) => type is WeightType.Q8_0 or WeightType.Q4_0 ? 8 : 6;
 
     public static void Multiply(WeightMatrix w, float* x, int n, float* y, WorkerPool pool)
         => Multiply(w, x, n, y, pool, CpuFeatures.Level);
@@ -37,7 +40,7 @@ public static unsafe partial class MatMul
             var job = new ScalarJob(w, x, n, y, ChunkRows(w, pool));
             pool.For(job.ChunkCount, ref job);
         }
-        else if (forceGemm ?? n >= GemmMinTokens)
+        else if (forceGemm ?? n >= GemmMinTokens(w.Type))
         {
             Gemm(w, x, n, y, pool, level);
         }

@@ -70,7 +70,7 @@ public sealed unsafe class MatMulTests
             MatMul.Multiply(w, xp, n, ap, pool, level, gemm);
         }
 
-        bool usesGemm = gemm ?? n >= MatMul.GemmMinTokens;
+        bool usesGemm = gemm ?? n >= MatMul.GemmMinTokens(type);
         bool int8Activations = level != Level.Scalar && !usesGemm && type is WeightType.Q8_0 or WeightType.Q4_0;
         var tolerance = Tolerances(w, x, n, int8Activations);
         KernelAssert.Close(expected, actual, i => tolerance[i],
