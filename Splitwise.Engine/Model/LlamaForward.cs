@@ -4,9 +4,7 @@ using Splitwise.Engine.Transfer;
 using Splitwise.Kernels;
 using Splitwise.Kernels.Cpu;
 using Splitwise.Kernels.Threading;
-using Splitwise.Kernels.Reference;
 using K = Splitwise.Kernels.Cpu.CpuKernels;
-using S = Splitwise.Kernels.Reference.ScalarKernels;
 
 namespace Splitwise.Engine.Model;
 
@@ -57,7 +55,7 @@ public sealed unsafe class LlamaForward : IDisposable
         {
             var w = _weights.Layers[layer];
             for (int t = 0; t < n; t++)
-                S.RmsNorm(_act.X + (long)t * hidden, _vectors.AttentionNorm(layer), _act.Normed + (long)t * hidden, hidden, _config.RmsNormEps);
+                K.RmsNorm(_act.X + (long)t * hidden, _vectors.AttentionNorm(layer), _act.Normed + (long)t * hidden, hidden, _config.RmsNormEps);
 
             MatMul.Multiply(w.Query, _act.Normed, n, _act.Query, _pool);
             MatMul.Multiply(w.Key, _act.Normed, n, _act.Key, _pool);
@@ -75,10 +73,10 @@ public sealed unsafe class LlamaForward : IDisposable
             AddInto(_act.X, _act.Projected, (long)n * hidden);
 
             for (int t = 0; t < n; t++)
-                S.RmsNorm(_act.X + (long)t * hidden, _vectors.FfnNorm(layer), _act.Normed + (long)t * hidden, hidden, _config.RmsNormEps);
+                K.RmsNorm(_act.X + (long)t * hidden, _vectors.FfnNorm(layer), _act.Normed + (long)t * hidden, hidden, _config.RmsNormEps);
             MatMul.Multiply(w.Gate, _act.Normed, n, _act.Gate, _pool);
             MatMul.Multiply(w.Up, _act.Normed, n, _act.Up, _pool);
-            S.SiluMul(_act.Gate, _act.Up, n * _config.IntermediateSize);
+            K.SiluMul(_act.Gate, _act.Up, n * _config.IntermediateSize);
             MatMul.Multiply(w.Down, _act.Gate, n, _act.Projected, _pool);
             AddInto(_act.X, _act.Projected, (long)n * hidden);
         }
@@ -86,7 +84,7 @@ public sealed unsafe class LlamaForward : IDisposable
         int rows = batch.LogitTokens.Length;
         if (rows == 0) return ReadOnlySpan<float>.Empty;
         for (int r = 0; r < rows; r++)
-            S.RmsNorm(_act.X + (long)batch.LogitTokens[r] * hidden, _vectors.FinalNorm, _act.Final + (long)r * hidden, hidden, _config.RmsNormEps);
+            K.RmsNorm(_act.X + (long)batch.LogitTokens[r] * hidden, _vectors.FinalNorm, _act.Final + (long)r * hidden, hidden, _config.RmsNormEps);
         MatMul.Multiply(_weights.Classifier, _act.Final, rows, _act.Logits, _pool);
         return new ReadOnlySpan<float>(_act.Logits, rows * _config.VocabSize);
     }
@@ -113,7 +111,7 @@ public sealed unsafe class LlamaForward : IDisposable
         int hidden = _config.HiddenSize;
         var table = _weights.TokenEmbedding;
         for (int t = 0; t < batch.TokenCount; t++)
-            ScalarKernels.Dequantize(table.Type, table.Row(batch.TokenIds[t]), _act.X + (long)t * hidden, hidden);
+            K.Dequantize(table.Type, table.Row(batch.TokenIds[t]), _act.X + (long)t * hidden, hidden);
     }
 
     private void ApplyRope(ForwardBatch batch)
