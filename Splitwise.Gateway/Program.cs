@@ -14,3 +14,6 @@ catch (ArgumentException e)
 var app = GatewayApp.Build(options);
 app.Run();
 return 0;
+
+/// <summary>Visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

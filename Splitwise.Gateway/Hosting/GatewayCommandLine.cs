@@ -11,11 +11,19 @@ public static class GatewayCommandLine
                                  [--kv-cache-gb 2] [--kv-f16] [--max-batched-tokens 512] [--max-model-len N] [--threads N]
         """;
 
+    private static readonly string[] HostSettings = ["--environment", "--contentRoot", "--applicationName"];
+
     public static GatewayOptions Parse(string[] args)
     {
         var o = new GatewayOptions();
+        var hostArguments = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
+            if (HostSettings.Any(h => args[i].StartsWith(h + "=", StringComparison.OrdinalIgnoreCase)))
+            {
+                hostArguments.Add(args[i]);
+                continue;
+            }
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
             int Int() { var v = Value(); return int.TryParse(v, CultureInfo.InvariantCulture, out var n) ? n : throw new ArgumentException($"{args[i - 1]} must be an integer, got '{v}'"); }
             o = args[i] switch
@@ -37,6 +45,6 @@ public static class GatewayCommandLine
             };
         }
         if (o.ChatTemplateFile is { } f && !File.Exists(f)) throw new ArgumentException($"--chat-template: no such file {f}");
-        return o;
+        return o with { HostArguments = hostArguments };
     }
 }

@@ -30,4 +30,6 @@ public sealed record GatewayOptions
     public int? MaxModelLength { get; init; }
     /// <summary>Worker threads for the kernels; default all cores.</summary>
     public int? Threads { get; init; }
+    /// <summary>Standard host settings (--environment=, --contentRoot=, --applicationName=) passed on to ASP.NET Core.</summary>
+    public IReadOnlyList<string> HostArguments { get; init; } = [];
 }

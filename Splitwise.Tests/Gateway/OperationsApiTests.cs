@@ -12,34 +12,37 @@ public class OperationsApiTests
     [Fact]
     public async Task Models_health_and_ready_describe_the_loaded_model()
     {
-        await using var server = await GatewayServer.StoriesAsync();
-        var models = JsonNode.Parse(await server.Client.GetStringAsync("/v1/models"))!;
+        await using var factory = GatewayFactory.Stories();
+        var client = await factory.ReadyClientAsync();
+        var models = JsonNode.Parse(await client.GetStringAsync("/v1/models"))!;
         Assert.Equal("list", (string?)models["object"]);
         Assert.Equal("stories260k", (string?)models["data"]![0]!["id"]);
         Assert.Equal(512, (int)models["data"]![0]!["max_model_len"]!);
-        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/health")).StatusCode);
-        Assert.Equal("ready", (string?)JsonNode.Parse(await server.Client.GetStringAsync("/ready"))!["status"]);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
+        Assert.Equal("ready", (string?)JsonNode.Parse(await client.GetStringAsync("/ready"))!["status"]);
     }
 
     [Fact]
     public async Task Without_a_model_the_synthetic_default_is_announced()
     {
-        await using var server = await GatewayServer.StartAsync(new GatewayOptions());
-        var models = JsonNode.Parse(await server.Client.GetStringAsync("/v1/models"))!;
+        await using var factory = new GatewayFactory(new GatewayOptions());
+        var client = await factory.ReadyClientAsync();
+        var models = JsonNode.Parse(await client.GetStringAsync("/v1/models"))!;
         Assert.True((bool)models["data"]![0]!["synthetic"]!);
         Assert.Contains("SYNTHETIC", (string?)models["data"]![0]!["note"]);
-        var json = JsonNode.Parse(await (await server.Client.PostAsJsonAsync("/v1/completions", new { prompt = new[] { 1, 2, 3 }, max_tokens = 3 })).Content.ReadAsStringAsync())!;
+        var json = JsonNode.Parse(await (await client.PostAsJsonAsync("/v1/completions", new { prompt = new[] { 1, 2, 3 }, max_tokens = 3 })).Content.ReadAsStringAsync())!;
         Assert.Equal(3, (int)json["usage"]!["completion_tokens"]!);
     }
 
     [Fact]
     public async Task Metrics_count_what_was_sent()
     {
-        await using var server = await GatewayServer.StoriesAsync();
+        await using var factory = GatewayFactory.Stories();
+        var client = await factory.ReadyClientAsync();
         for (int i = 0; i < 3; i++)
-            (await server.Client.PostAsJsonAsync("/v1/completions", new { prompt = new[] { 1, 403, 407 }, max_tokens = 5, temperature = 0, ignore_eos = true })).EnsureSuccessStatusCode();
-        await server.Client.PostAsJsonAsync("/v1/completions", new { prompt = "x", temperature = -1 });
-        var text = await server.Client.GetStringAsync("/metrics");
+            (await client.PostAsJsonAsync("/v1/completions", new { prompt = new[] { 1, 403, 407 }, max_tokens = 5, temperature = 0, ignore_eos = true })).EnsureSuccessStatusCode();
+        await client.PostAsJsonAsync("/v1/completions", new { prompt = "x", temperature = -1 });
+        var text = await client.GetStringAsync("/metrics");
         Assert.Contains("splitwise_requests_total{outcome=\"success\"} 3", text);
         Assert.Contains("splitwise_finished_choices_total{finish_reason=\"length\"} 3", text);
         Assert.Contains("splitwise_requests_total{outcome=\"error_400\"} 1", text);
