@@ -1,4 +1,19 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
+using Splitwise.Gateway.Hosting;
+
+// The OpenAI-compatible front door, with the engine hosted in-process (embedded mode).
+GatewayOptions options;
+try
+{
+    options = GatewayCommandLine.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}\n{GatewayCommandLine.Usage}");
+    return 2;
+}
+var app = GatewayApp.Build(options);
 app.Run();
+return 0;
+
+/// <summary>Visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

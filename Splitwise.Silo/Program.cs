@@ -9,6 +9,7 @@ try
     var options = new CliArgs(args.Skip(1));
     return args[0] switch
     {
+        "generate" => GenerateCommand.Run(options),
         "tokenize" or "detokenize" or "chat-template" => TokenizerCommands.Run(args[0], options),
         _ => throw new CliException($"unknown verb '{args[0]}'. {Usage}"),
     };

@@ -23,9 +23,11 @@ internal static class TokenizerFiles
         return LoadJson(path, Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
-    private static Tokenizer LoadGguf(string path) =>
-        throw new NotSupportedException($"{path}: loading a tokenizer from a .gguf file needs the GGUF metadata reader, which is not wired yet; " +
-            "read the metadata and call Tokenizer.FromGgufMetadata.");
+    private static Tokenizer LoadGguf(string path)
+    {
+        using var file = Splitwise.Engine.Loading.GgufFile.Open(path);
+        return Tokenizer.FromGgufMetadata(file.Metadata);
+    }
 
     private static Tokenizer LoadJson(string jsonPath, string directory)
     {

@@ -128,6 +128,6 @@ public sealed unsafe class WorkerPool : IDisposable
     public void Dispose()
     {
         _disposed = true;
-        _wake.Release(_threads.Length);
+        if (_threads.Length > 0) _wake.Release(_threads.Length);
     }
 }

@@ -1,0 +1,8 @@
+namespace Splitwise.Engine.Model;
+
+/// <summary>
+/// One sequence's part of a forward pass: <paramref name="Tokens"/> at positions StartPosition.., written into the
+/// blocks of <paramref name="BlockTable"/> (which must already cover StartPosition + Tokens.Length).
+/// </summary>
+/// <param name="WantsLogits">Compute next-token logits after the last of these tokens.</param>
+public sealed record BatchSequence(int[] Tokens, int StartPosition, IReadOnlyList<int> BlockTable, bool WantsLogits = true);

@@ -1,0 +1,214 @@
+using Splitwise.Engine.Cache;
+using Splitwise.Engine.Config;
+using Splitwise.Engine.Transfer;
+using Splitwise.Kernels;
+using Splitwise.Kernels.Cpu;
+using Splitwise.Kernels.Threading;
+using K = Splitwise.Kernels.Cpu.CpuKernels;
+
+namespace Splitwise.Engine.Model;
+
+/// <summary>
+/// The Llama forward pass, top to bottom: embed → for each layer (RMSNorm → q/k/v → RoPE → write K/V to the paged
+/// cache → attention → o → residual; RMSNorm → gate/up → SiLU·mul → down → residual) → final RMSNorm → logits.
+/// Every token of the batch goes through each matrix together, so prefill is a GEMM and decode of many
+/// sequences is one too. Buffers are allocated once and reused.
+/// </summary>
+public sealed unsafe class LlamaForward : IDisposable
+{
+    private readonly LlamaWeights _weights;
+    private readonly ModelConfig _config;
+    private readonly KvCache _cache;
+    private readonly WorkerPool _pool;
+    private readonly Activations _act;
+    private readonly float[] _invFrequencies;
+    private readonly float _attentionScale;
+    private readonly PinnedVectors _vectors;
+
+    public LlamaForward(LlamaWeights weights, KvCache cache, WorkerPool pool)
+    {
+        _weights = weights;
+        _config = weights.Config;
+        _cache = cache;
+        _pool = pool;
+        _act = new Activations(_config);
+        _invFrequencies = RopeFrequencies.Compute(_config);
+        _attentionScale = 1f / MathF.Sqrt(_config.HeadDim);
+        _vectors = new PinnedVectors(weights);
+    }
+
+    public ModelConfig Config => _config;
+    public KvCache Cache => _cache;
+
+    /// <summary>
+    /// Runs the batch and returns the logits of its <see cref="ForwardBatch.LogitTokens"/>, [rows × VocabSize],
+    /// valid until the next call.
+    /// </summary>
+    public ReadOnlySpan<float> Forward(ForwardBatch batch, IKvLayerSink? sink = null)
+    {
+        Validate(batch);
+        int n = batch.TokenCount, hidden = _config.HiddenSize;
+        _act.EnsureCapacity(n, batch.LogitTokens.Length);
+        Embed(batch);
+
+        for (int layer = 0; layer < _config.LayerCount; layer++)
+        {
+            var w = _weights.Layers[layer];
+            for (int t = 0; t < n; t++)
+                K.RmsNorm(_act.X + (long)t * hidden, _vectors.AttentionNorm(layer), _act.Normed + (long)t * hidden, hidden, _config.RmsNormEps);
+
+            MatMul.Multiply(w.Query, _act.Normed, n, _act.Query, _pool);
+            MatMul.Multiply(w.Key, _act.Normed, n, _act.Key, _pool);
+            MatMul.Multiply(w.Value, _act.Normed, n, _act.Value, _pool);
+            if (w.QueryBias != null) AddBias(_act.Query, _vectors.QueryBias(layer), _config.QueryDim, n);
+            if (w.KeyBias != null) AddBias(_act.Key, _vectors.KeyBias(layer), _config.KvDim, n);
+            if (w.ValueBias != null) AddBias(_act.Value, _vectors.ValueBias(layer), _config.KvDim, n);
+
+            ApplyRope(batch);
+            WriteKv(batch, layer);
+            sink?.LayerWritten(layer, batch, _cache);
+            Attend(batch, layer);
+
+            MatMul.Multiply(w.Output, _act.Attention, n, _act.Projected, _pool);
+            AddInto(_act.X, _act.Projected, (long)n * hidden);
+
+            for (int t = 0; t < n; t++)
+                K.RmsNorm(_act.X + (long)t * hidden, _vectors.FfnNorm(layer), _act.Normed + (long)t * hidden, hidden, _config.RmsNormEps);
+            MatMul.Multiply(w.Gate, _act.Normed, n, _act.Gate, _pool);
+            MatMul.Multiply(w.Up, _act.Normed, n, _act.Up, _pool);
+            K.SiluMul(_act.Gate, _act.Up, n * _config.IntermediateSize);
+            MatMul.Multiply(w.Down, _act.Gate, n, _act.Projected, _pool);
+            AddInto(_act.X, _act.Projected, (long)n * hidden);
+        }
+
+        int rows = batch.LogitTokens.Length;
+        if (rows == 0) return ReadOnlySpan<float>.Empty;
+        for (int r = 0; r < rows; r++)
+            K.RmsNorm(_act.X + (long)batch.LogitTokens[r] * hidden, _vectors.FinalNorm, _act.Final + (long)r * hidden, hidden, _config.RmsNormEps);
+        MatMul.Multiply(_weights.Classifier, _act.Final, rows, _act.Logits, _pool);
+        return new ReadOnlySpan<float>(_act.Logits, rows * _config.VocabSize);
+    }
+
+    private void Validate(ForwardBatch batch)
+    {
+        for (int s = 0; s < batch.Sequences.Count; s++)
+        {
+            var seq = batch.Sequences[s];
+            int end = seq.StartPosition + seq.Tokens.Length;
+            if (end > _config.MaxPositionEmbeddings)
+                throw new ArgumentException($"Sequence {s} reaches position {end}, beyond the model's {_config.MaxPositionEmbeddings}.");
+            int needBlocks = (end + _cache.BlockSize - 1) / _cache.BlockSize;
+            if (batch.BlockTables[s].Length < needBlocks)
+                throw new ArgumentException($"Sequence {s} needs {needBlocks} KV blocks for {end} tokens, its block table has {batch.BlockTables[s].Length}.");
+            foreach (var token in seq.Tokens)
+                if ((uint)token >= (uint)_config.VocabSize)
+                    throw new ArgumentException($"Token id {token} is outside the vocabulary (0..{_config.VocabSize - 1}).");
+        }
+    }
+
+    private void Embed(ForwardBatch batch)
+    {
+        int hidden = _config.HiddenSize;
+        var table = _weights.TokenEmbedding;
+        for (int t = 0; t < batch.TokenCount; t++)
+            K.Dequantize(table.Type, table.Row(batch.TokenIds[t]), _act.X + (long)t * hidden, hidden);
+    }
+
+    private void ApplyRope(ForwardBatch batch)
+    {
+        int d = _config.HeadDim, half = d / 2;
+        bool interleaved = _config.RopeLayout == RopeLayout.Interleaved;
+        float* cos = stackalloc float[half];
+        float* sin = stackalloc float[half];
+        for (int t = 0; t < batch.TokenCount; t++)
+        {
+            int pos = batch.Positions[t];
+            for (int j = 0; j < half; j++)
+            {
+                float angle = pos * _invFrequencies[j];
+                cos[j] = MathF.Cos(angle);
+                sin[j] = MathF.Sin(angle);
+            }
+            for (int h = 0; h < _config.HeadCount; h++)
+                K.RotateHead(_act.Query + (long)t * _config.QueryDim + h * d, d, cos, sin, interleaved);
+            for (int h = 0; h < _config.KvHeadCount; h++)
+                K.RotateHead(_act.Key + (long)t * _config.KvDim + h * d, d, cos, sin, interleaved);
+        }
+    }
+
+    private void WriteKv(ForwardBatch batch, int layer)
+    {
+        int bs = _cache.BlockSize;
+        for (int t = 0; t < batch.TokenCount; t++)
+        {
+            int pos = batch.Positions[t];
+            int block = batch.BlockTables[batch.SequenceIndex[t]][pos / bs];
+            _cache.Write(layer, block, pos % bs, _act.Key + (long)t * _config.KvDim, _act.Value + (long)t * _config.KvDim);
+        }
+    }
+
+    /// <summary>Query tokens per attention chunk: they share every K/V tile they read.</summary>
+    private const int AttentionRun = 8;
+
+    private void Attend(ForwardBatch batch, int layer)
+    {
+        var runs = new List<int>();
+        for (int s = 0; s < batch.Sequences.Count; s++)
+            for (int i = 0; i < batch.Sequences[s].Tokens.Length; i += AttentionRun) runs.Add(batch.FirstToken[s] + i);
+        var job = new AttentionJob
+        {
+            Batch = batch,
+            RunStarts = runs.ToArray(),
+            Kv = new PagedKvView(_cache.KeyBase(layer), _cache.ValueBase(layer), _config.KvHeadCount, _config.HeadDim,
+                                 _cache.BlockSize, _cache.DataType == KvDataType.F16),
+            Query = _act.Query,
+            Output = _act.Attention,
+            QueryDim = _config.QueryDim,
+            GroupSize = _config.HeadCount / _config.KvHeadCount,
+            Scale = _attentionScale,
+        };
+        _pool.For(runs.Count * _config.KvHeadCount, ref job);
+    }
+
+    /// <summary>One chunk = up to <see cref="AttentionRun"/> consecutive tokens of one sequence × one KV head and its GQA group.</summary>
+    private struct AttentionJob : IParallelJob
+    {
+        public ForwardBatch Batch;
+        public int[] RunStarts;
+        public PagedKvView Kv;
+        public float* Query;
+        public float* Output;
+        public int QueryDim;
+        public int GroupSize;
+        public float Scale;
+
+        public void Execute(int chunk)
+        {
+            int first = RunStarts[chunk / Kv.KvHeadCount], kvHead = chunk % Kv.KvHeadCount;
+            int seq = Batch.SequenceIndex[first];
+            int seqEnd = Batch.FirstToken[seq] + Batch.Sequences[seq].Tokens.Length;
+            int run = Math.Min(AttentionRun, seqEnd - first);
+            float* scratch = stackalloc float[PagedAttention.ScratchFloats(run, GroupSize, Kv.HeadDim, Kv.BlockSize)];
+            long offset = (long)first * QueryDim + (long)kvHead * GroupSize * Kv.HeadDim;
+            PagedAttention.Attend(Query + offset, QueryDim, run, GroupSize, kvHead, Kv, Batch.BlockTables[seq],
+                                  Batch.Positions[first] + 1, Scale, Output + offset, scratch);
+        }
+    }
+
+    private static void AddBias(float* rows, float* bias, int width, int n)
+    {
+        for (int t = 0; t < n; t++) AddInto(rows + (long)t * width, bias, width);
+    }
+
+    private static void AddInto(float* dst, float* src, long count)
+    {
+        var d = new Span<float>(dst, checked((int)count));
+        System.Numerics.Tensors.TensorPrimitives.Add(d, new ReadOnlySpan<float>(src, (int)count), d);
+    }
+
+    public void Dispose()
+    {
+        _act.Dispose();
+        _vectors.Dispose();
+    }
+}

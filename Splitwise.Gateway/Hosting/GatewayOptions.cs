@@ -1,0 +1,35 @@
+namespace Splitwise.Gateway.Hosting;
+
+/// <summary>Command-line settings of the gateway.</summary>
+public sealed record GatewayOptions
+{
+    /// <summary>Model path or synthetic:NAME. Default: a small synthetic model, announced loudly.</summary>
+    public string Model { get; init; } = DefaultModel;
+    public const string DefaultModel = "synthetic:llama-tiny-f32";
+    public bool ModelGiven { get; init; }
+    /// <summary>Name clients send as "model"; default: the model folder or file name.</summary>
+    public string? ServedModelName { get; init; }
+    /// <summary>Tokenizer path when it is not beside the model.</summary>
+    public string? Tokenizer { get; init; }
+    /// <summary>A Jinja chat template file that overrides (or supplies) the model's.</summary>
+    public string? ChatTemplateFile { get; init; }
+    public string Host { get; init; } = "127.0.0.1";
+    /// <summary>Default 8000; 0 picks a free port.</summary>
+    public int Port { get; init; } = 8000;
+    /// <summary>When set, requests need "Authorization: Bearer KEY".</summary>
+    public string? ApiKey { get; init; }
+    /// <summary>Requests allowed to wait for admission before new ones get 429. Default 256.</summary>
+    public int MaxWaitingRequests { get; init; } = 256;
+    /// <summary>Largest request body. Default 4 MiB.</summary>
+    public long MaxRequestBodyBytes { get; init; } = 4 << 20;
+    /// <summary>KV cache memory. Default 2 GiB.</summary>
+    public long KvCacheBytes { get; init; } = 2L << 30;
+    public bool KvF16 { get; init; }
+    /// <summary>Tokens per engine step (chunked prefill budget). Default 512.</summary>
+    public int MaxBatchedTokens { get; init; } = 512;
+    public int? MaxModelLength { get; init; }
+    /// <summary>Worker threads for the kernels; default all cores.</summary>
+    public int? Threads { get; init; }
+    /// <summary>Standard host settings (--environment=, --contentRoot=, --applicationName=) passed on to ASP.NET Core.</summary>
+    public IReadOnlyList<string> HostArguments { get; init; } = [];
+}

@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Splitwise.Kernels;
+using Splitwise.Kernels.Threading;
+
+namespace Splitwise.Bench.Roofline;
+
+/// <summary>
+/// This machine's ceilings, measured with our own micro-kernels: memory read bandwidth, FP32 FMA peak and int8
+/// dot-product peak. Every figure is the best of several repetitions (a ceiling, not a typical value).
+/// </summary>
+public static unsafe class RooflineProbe
+{
+    /// <summary>Read bandwidth in GB/s (10⁹ bytes/s): the best over 1 thread and all pool threads of summing a buffer far larger than the caches.</summary>
+    public static double MemoryReadBandwidth(WorkerPool pool, long bufferBytes = 512L << 20, int repetitions = 7)
+    {
+        using var buffer = NativeBuffer.Allocate(bufferBytes);
+        // Touch every page so the measurement reads memory, not the zero page.
+        new Span<byte>(buffer.Pointer, (int)Math.Min(bufferBytes, int.MaxValue)).Fill(1);
+        for (long off = int.MaxValue; off < bufferBytes; off += int.MaxValue)
+            new Span<byte>(buffer.Pointer + off, (int)Math.Min(bufferBytes - off, int.MaxValue)).Fill(1);
+        double best = 0;
+        using var single = new WorkerPool(1);
+        foreach (var p in new[] { single, pool })
+        {
+            for (int rep = 0; rep < repetitions; rep++)
+            {
+                var job = new ReadJob(buffer.Pointer, bufferBytes, p.ThreadCount * 16);
+                long t0 = Stopwatch.GetTimestamp();
+                p.For(job.Chunks, ref job);
+                double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                best = Math.Max(best, bufferBytes / seconds / 1e9);
+            }
+        }
+        return best;
+    }
+
+    /// <summary>FP32 FMA peak in GFLOP/s over all pool threads: independent register-resident FMA chains, 2 FLOPs per lane.</summary>
+    public static double Fp32FmaPeak(WorkerPool pool, int repetitions = 5)
+    {
+        const int chunks = 64;
+        const long iterations = 200_000;
+        double best = 0;
+        for (int rep = 0; rep < repetitions; rep++)
+        {
+            var job = new FmaJob(iterations);
+            long t0 = Stopwatch.GetTimestamp();
+            pool.For(chunks, ref job);
+            double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            best = Math.Max(best, chunks * job.FlopsPerChunk / seconds / 1e9);
+        }
+        return best;
+    }
+
+    /// <summary>
+    /// Int8 dot-product peak in GOP/s (a multiply and an add per byte pair). .NET 10 exposes VNNI only through AvxVnni/Avx10v1;
+    /// where neither is supported this measures what our kernels use: vpmaddubsw + vpmaddwd + vpaddd.
+    /// </summary>
+    public static double Int8DotPeak(WorkerPool pool, int repetitions = 5)
+    {
+        const int chunks = 64;
+        const long iterations = 200_000;
+        double best = 0;
+        for (int rep = 0; rep < repetitions; rep++)
+        {
+            var job = new Int8Job(iterations);
+            long t0 = Stopwatch.GetTimestamp();
+            pool.For(chunks, ref job);
+            double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            best = Math.Max(best, chunks * job.OpsPerChunk / seconds / 1e9);
+        }
+        return best;
+    }
+
+    /// <summary>Which instruction sequence <see cref="Int8DotPeak"/> measured.</summary>
+    public static string Int8Method => Avx512BW.IsSupported ? "vpmaddubsw+vpmaddwd (zmm)" : Avx2.IsSupported ? "vpmaddubsw+vpmaddwd (ymm)" : "scalar";
+
+    private readonly struct ReadJob : IParallelJob
+    {
+        private readonly byte* _p;
+        private readonly long _bytes;
+        public readonly int Chunks;
+
+        public ReadJob(byte* p, long bytes, int chunks)
+        {
+            _p = p; _bytes = bytes; Chunks = chunks;
+        }
+
+        public void Execute(int chunk)
+        {
+            long per = _bytes / Chunks / 256 * 256;
+            byte* p = _p + chunk * per;
+            byte* end = p + per;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<int> a = default, b = default, c = default, d = default;
+                for (; p < end; p += 256)
+                {
+                    a += Vector512.Load((int*)p);
+                    b += Vector512.Load((int*)(p + 64));
+                    c += Vector512.Load((int*)(p + 128));
+                    d += Vector512.Load((int*)(p + 192));
+                }
+                Sink = Vector512.Sum(a + b + c + d);
+            }
+            else
+            {
+                Vector256<int> a = default, b = default, c = default, d = default;
+                for (; p < end; p += 128)
+                {
+                    a += Vector256.Load((int*)p);
+                    b += Vector256.Load((int*)(p + 32));
+                    c += Vector256.Load((int*)(p + 64));
+                    d += Vector256.Load((int*)(p + 96));
+                }
+                Sink = Vector256.Sum(a + b + c + d);
+            }
+        }
+    }
+
+    private static volatile int Sink;
+    private static volatile float FloatSink;
+
+    private readonly struct FmaJob : IParallelJob
+    {
+        private readonly long _iterations;
+        public FmaJob(long iterations) => _iterations = iterations;
+
+        // 12 independent chains: enough to cover FMA latency × throughput on current cores.
+        public double FlopsPerChunk => _iterations * 12.0 * (Vector512.IsHardwareAccelerated ? 16 : 8) * 2;
+
+        public void Execute(int chunk)
+        {
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var m = Vector512.Create(0.999999f);
+                var k = Vector512.Create(1e-7f);
+                Vector512<float> a0 = Vector512.Create(1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+                for (long i = 0; i < _iterations; i++)
+                {
+                    a0 = Vector512.FusedMultiplyAdd(a0, m, k); a1 = Vector512.FusedMultiplyAdd(a1, m, k);
+                    a2 = Vector512.FusedMultiplyAdd(a2, m, k); a3 = Vector512.FusedMultiplyAdd(a3, m, k);
+                    a4 = Vector512.FusedMultiplyAdd(a4, m, k); a5 = Vector512.FusedMultiplyAdd(a5, m, k);
+                    a6 = Vector512.FusedMultiplyAdd(a6, m, k); a7 = Vector512.FusedMultiplyAdd(a7, m, k);
+                    a8 = Vector512.FusedMultiplyAdd(a8, m, k); a9 = Vector512.FusedMultiplyAdd(a9, m, k);
+                    a10 = Vector512.FusedMultiplyAdd(a10, m, k); a11 = Vector512.FusedMultiplyAdd(a11, m, k);
+                }
+                FloatSink = Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
+            }
+            else
+            {
+                var m = Vector256.Create(0.999999f);
+                var k = Vector256.Create(1e-7f);
+                Vector256<float> a0 = Vector256.Create(1f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+                for (long i = 0; i < _iterations; i++)
+                {
+                    a0 = Vector256.FusedMultiplyAdd(a0, m, k); a1 = Vector256.FusedMultiplyAdd(a1, m, k);
+                    a2 = Vector256.FusedMultiplyAdd(a2, m, k); a3 = Vector256.FusedMultiplyAdd(a3, m, k);
+                    a4 = Vector256.FusedMultiplyAdd(a4, m, k); a5 = Vector256.FusedMultiplyAdd(a5, m, k);
+                    a6 = Vector256.FusedMultiplyAdd(a6, m, k); a7 = Vector256.FusedMultiplyAdd(a7, m, k);
+                    a8 = Vector256.FusedMultiplyAdd(a8, m, k); a9 = Vector256.FusedMultiplyAdd(a9, m, k);
+                    a10 = Vector256.FusedMultiplyAdd(a10, m, k); a11 = Vector256.FusedMultiplyAdd(a11, m, k);
+                }
+                FloatSink = Vector256.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
+            }
+        }
+    }
+
+    private readonly struct Int8Job : IParallelJob
+    {
+        private readonly long _iterations;
+        public Int8Job(long iterations) => _iterations = iterations;
+
+        // 8 independent chains per iteration, each a full register of byte pairs.
+        public double OpsPerChunk => _iterations * 8.0 * (Avx512BW.IsSupported ? 64 : 32) * 2;
+
+        public void Execute(int chunk)
+        {
+            if (Avx512BW.IsSupported)
+            {
+                var u = Vector512.Create((byte)3);
+                var s0 = Vector512.Create((sbyte)(-2 - 0));
+                var s1 = Vector512.Create((sbyte)(-2 - 1));
+                var s2 = Vector512.Create((sbyte)(-2 - 2));
+                var s3 = Vector512.Create((sbyte)(-2 - 3));
+                var s4 = Vector512.Create((sbyte)(-2 - 4));
+                var s5 = Vector512.Create((sbyte)(-2 - 5));
+                var s6 = Vector512.Create((sbyte)(-2 - 6));
+                var s7 = Vector512.Create((sbyte)(-2 - 7));
+                var ones = Vector512.Create((short)1);
+                Vector512<int> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+                for (long i = 0; i < _iterations; i++)
+                {
+                    a0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, s0), ones);
+                    a1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, s1), ones);
+                    a2 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, s2), ones);
+                    a3 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, s3), ones);
+                    a4 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, s4), ones);
+                    a5 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, s5), ones);
+                    a6 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, s6), ones);
+                    a7 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(u, s7), ones);
+                    u = (u.AsInt32() + Vector512<int>.One).AsByte();
+                }
+                Sink = Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7);
+            }
+            else if (Avx2.IsSupported)
+            {
+                var u = Vector256.Create((byte)3);
+                var s0 = Vector256.Create((sbyte)(-2 - 0));
+                var s1 = Vector256.Create((sbyte)(-2 - 1));
+                var s2 = Vector256.Create((sbyte)(-2 - 2));
+                var s3 = Vector256.Create((sbyte)(-2 - 3));
+                var s4 = Vector256.Create((sbyte)(-2 - 4));
+                var s5 = Vector256.Create((sbyte)(-2 - 5));
+                var s6 = Vector256.Create((sbyte)(-2 - 6));
+                var s7 = Vector256.Create((sbyte)(-2 - 7));
+                var ones = Vector256.Create((short)1);
+                Vector256<int> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+                for (long i = 0; i < _iterations; i++)
+                {
+                    a0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s0), ones);
+                    a1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s1), ones);
+                    a2 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s2), ones);
+                    a3 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s3), ones);
+                    a4 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s4), ones);
+                    a5 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s5), ones);
+                    a6 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s6), ones);
+                    a7 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s7), ones);
+                    u = (u.AsInt32() + Vector256<int>.One).AsByte();
+                }
+                Sink = Vector256.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7);
+            }
+        }
+    }
+}

@@ -1,0 +1,10 @@
+namespace Splitwise.LoadTest.Plotting;
+
+/// <summary>How a series is drawn.</summary>
+public enum SeriesStyle
+{
+    Line,
+    Step,
+    Markers,
+    LineAndMarkers,
+}
