@@ -53,8 +53,7 @@ public sealed class Tokenizer
 
     /// <summary>
     /// Loads a tokenizer.json, a model directory (tokenizer.json + tokenizer_config.json [+ generation_config.json,
-    /// chat_template.jinja]) or a .gguf file. A .gguf needs the GGUF metadata reader; until it is wired in
-    /// <c>TokenizerFiles.LoadGguf</c> that path throws <see cref="NotSupportedException"/>.
+    /// chat_template.jinja]) or a .gguf file (its tokenizer.ggml.* metadata, read with the GGUF reader).
     /// </summary>
     public static Tokenizer Load(string path) => TokenizerFiles.Load(path);
 

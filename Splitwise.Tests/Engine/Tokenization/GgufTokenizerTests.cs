@@ -142,3 +142,19 @@ public class GgufPreTokenizerTests
         throw new ArgumentOutOfRangeException(nameof(b));
     }
 }
+
+public class GgufTokenizerLoadTests
+{
+    /// <summary>Tokenizer.Load on a .gguf goes through the engine's GGUF reader and agrees with the test-only metadata reader.</summary>
+    [Fact]
+    public void Load_reads_the_vocabulary_from_a_gguf_file()
+    {
+        var path = Splitwise.Tests.Support.SharedData.Path("models", "stories260k", "gguf", "stories260k-q8_0.gguf");
+        var viaLoad = Splitwise.Engine.Tokenization.Tokenizer.Load(path);
+        var viaMetadata = Splitwise.Engine.Tokenization.Tokenizer.FromGgufMetadata(GgufMetadataForTests.Read(path));
+        const string text = "Lily and Ben went to the park. They saw a big dog.";
+        Assert.Equal([1, 317, 269, 368, 302, 263, 377, 267, 265, 282, 295, 433, 426, 342, 394, 261, 370, 400, 428, 426], viaLoad.Encode(text, true));
+        Assert.Equal(viaMetadata.Encode(text, true), viaLoad.Encode(text, true));
+        Assert.Equal(viaMetadata.EosTokenIds, viaLoad.EosTokenIds);
+    }
+}
