@@ -1,2 +1,50 @@
-Console.Error.WriteLine("Splitwise.Bench: not implemented yet.");
-return 2;
+using Splitwise.Bench.Engine;
+using Splitwise.Bench.Roofline;
+using Splitwise.Engine.Loading;
+using Splitwise.Kernels;
+using Splitwise.Kernels.Threading;
+
+// Splitwise.Bench [engine] [--models a,b,...] [--out DIR] [--reps N] [FILE.gguf ...]   roofline probes, then engine throughput
+// Splitwise.Bench kernels                                                                matrix-multiply microbenchmarks
+// Splitwise.Bench serving [--model M] [--concurrency 1,4,16]                           output tok/s of the gateway under closed-loop load
+// Splitwise.Bench tokenizer                                                              tokenizer encode throughput
+string[] verbs = ["engine", "kernels", "serving", "tokenizer"];
+var verb = args.Length > 0 && verbs.Contains(args[0]) ? args[0] : "engine";
+var rest = args.Length > 0 && verbs.Contains(args[0]) ? args[1..] : args;
+if (verb == "serving") return await Splitwise.Bench.Serving.ServingBench.RunAsync(rest);
+if (verb == "tokenizer") return TokenizerBench.Run(rest);
+
+var pool = WorkerPool.Shared;
+string machine = $"{Environment.ProcessorCount} cores, SIMD {CpuFeatures.Describe()}";
+Console.WriteLine($"Probing this machine ({machine})...");
+double bandwidth = RooflineProbe.MemoryReadBandwidth(pool);
+double fma = RooflineProbe.Fp32FmaPeak(pool);
+double int8 = RooflineProbe.Int8DotPeak(pool);
+Console.WriteLine($"read bandwidth {bandwidth:F1} GB/s, FP32 FMA {fma:F0} GFLOP/s, int8 dot {int8:F0} GOP/s ({RooflineProbe.Int8Method})");
+if (verb == "kernels")
+{
+    KernelBench.Run(pool, bandwidth, fma, Console.Out);
+    return 0;
+}
+
+string? Option(string name) => Array.IndexOf(rest, name) is var i and >= 0 && i + 1 < rest.Length ? rest[i + 1] : null;
+int reps = int.Parse(Option("--reps") ?? "3");
+var models = (Option("--models")?.Split(',') ??
+    ["../shared/models/stories260k", "synthetic:llama-160m-f16", "synthetic:llama-160m-q8_0", "synthetic:llama-1b-q8_0"])
+    .Concat(rest.Where(a => a.EndsWith(".gguf", StringComparison.Ordinal))).ToList();
+var results = new List<EngineBenchResult>();
+foreach (var spec in models)
+{
+    Console.WriteLine($"{spec}: loading...");
+    using var weights = ModelLoader.Load(spec);
+    results.Add(EngineBench.Run(weights, spec, pool, bandwidth, fma, [128, 512], [1, 8, 32], decodeContext: 512, reps, Console.WriteLine));
+}
+var markdown = BenchReport.Markdown(results, bandwidth, fma, int8, machine);
+Console.WriteLine();
+Console.WriteLine(markdown);
+var outDir = Option("--out") ?? "out/bench";
+Directory.CreateDirectory(outDir);
+BenchReport.WriteJson(Path.Combine(outDir, "engine-bench.json"), results, bandwidth, fma, int8, machine);
+File.WriteAllText(Path.Combine(outDir, "engine-bench.md"), markdown);
+Console.WriteLine($"wrote {outDir}/engine-bench.json and engine-bench.md");
+return 0;

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using Splitwise.Engine.Cache;
+using Splitwise.Engine.Model;
+using Splitwise.Kernels.Threading;
+
+namespace Splitwise.Bench.Engine;
+
+/// <summary>
+/// Prefill and decode throughput of one model through the real forward pass, as fractions of the rooflines:
+/// decode at batch 1 against weight bytes ÷ bandwidth, prefill against 2 × matrix parameters FLOPs per token
+/// ÷ the FP32 FMA peak. Decode runs at a context of 512 tokens already in the cache (contents are irrelevant to
+/// timing, so the cache is zero-filled rather than prefilled).
+/// </summary>
+public static class EngineBench
+{
+    public static EngineBenchResult Run(LlamaWeights weights, string name, WorkerPool pool, double bandwidthGBs, double fmaPeakGflops,
+                                        int[] prefillLengths, int[] decodeBatches, int decodeContext, int repetitions, Action<string> log)
+    {
+        var config = weights.Config;
+        int maxPrefill = prefillLengths.Max(), maxBatch = decodeBatches.Max();
+        int context = Math.Min(decodeContext, config.MaxPositionEmbeddings - 2);
+        int blocksPerSeq = (Math.Max(maxPrefill, context + 1) + 15) / 16;
+        using var cache = new KvCache(config, blocksPerSeq * maxBatch, 16, KvDataType.F32);
+        for (int l = 0; l < cache.LayerCount; l++)
+            for (int b = 0; b < cache.BlockCount; b++)
+            {
+                cache.BlockSpan(l, b, value: false).Clear();
+                cache.BlockSpan(l, b, value: true).Clear();
+            }
+        using var forward = new LlamaForward(weights, cache, pool);
+        var random = new Random(42);
+        int[] Tokens(int n) => Enumerable.Range(0, n).Select(_ => random.Next(3, config.VocabSize)).ToArray();
+        int[] Table(int seq) => Enumerable.Range(seq * blocksPerSeq, blocksPerSeq).ToArray();
+
+        var prefill = new Dictionary<int, double>();
+        var prefillFraction = new Dictionary<int, double>();
+        foreach (int n in prefillLengths.Where(n => n < config.MaxPositionEmbeddings))
+        {
+            var batch = new ForwardBatch([new BatchSequence(Tokens(n), 0, Table(0))]);
+            double seconds = Median(repetitions, () => forward.Forward(batch));
+            prefill[n] = n / seconds;
+            prefillFraction[n] = 2.0 * weights.MatrixParameterCount * n / seconds / (fmaPeakGflops * 1e9);
+            log($"  {name}: prefill {n} tokens: {prefill[n]:F1} tok/s ({prefillFraction[n]:P1} of FMA peak)");
+        }
+
+        var decode = new Dictionary<int, double>();
+        foreach (int b in decodeBatches)
+        {
+            var batch = new ForwardBatch(Enumerable.Range(0, b).Select(s => new BatchSequence([random.Next(3, config.VocabSize)], context, Table(s))).ToList());
+            double seconds = Median(repetitions * 2, () => forward.Forward(batch));
+            decode[b] = b / seconds;
+            log($"  {name}: decode batch {b} at context {context}: {decode[b]:F1} tok/s");
+        }
+        double ideal = bandwidthGBs * 1e9 / weights.MatrixBytesPerToken;
+        double fraction = decode.TryGetValue(1, out var d1) ? d1 / ideal : double.NaN;
+        var types = string.Join("/", weights.Layers.SelectMany(l => new[] { l.Query.Type, l.Down.Type }).Append(weights.Classifier.Type).Distinct());
+        return new EngineBenchResult(name, types, weights.MatrixBytesPerToken, weights.MatrixParameterCount, prefill, prefillFraction, decode, fraction);
+    }
+
+    private static double Median(int repetitions, Action action)
+    {
+        action(); // warm-up: JIT, page faults on memory-mapped weights
+        var times = new double[Math.Max(1, repetitions)];
+        for (int i = 0; i < times.Length; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            action();
+            times[i] = clock.Elapsed.TotalSeconds;
+        }
+        Array.Sort(times);
+        return times[times.Length / 2];
+    }
+}
