@@ -34,7 +34,9 @@ public sealed unsafe class WorkerPool : IDisposable
         _threads = new Thread[threadCount - 1];
         for (int i = 0; i < _threads.Length; i++)
         {
-            _threads[i] = new Thread(WorkerLoop) { IsBackground = true, Name = $"splitwise-worker-{i + 1}" };
+            // A worker counts jobs from the generation at construction, not at its own start: a job published before
+            // the thread first runs must still be seen as new, or the caller would wait for that worker forever.
+            _threads[i] = new Thread(() => WorkerLoop(0)) { IsBackground = true, Name = $"splitwise-worker-{i + 1}" };
             _threads[i].Start();
         }
     }
@@ -100,9 +102,8 @@ public sealed unsafe class WorkerPool : IDisposable
         }
     }
 
-    private void WorkerLoop()
+    private void WorkerLoop(int seen)
     {
-        int seen = Volatile.Read(ref _generation);
         while (true)
         {
             int spins = 0;
