@@ -74,6 +74,7 @@ public static unsafe partial class MatMul
             }
             return total;
         }
+        PrefetchNextRow(row, blocks * sizeof(BlockQ4_0));
         float* s = stackalloc float[ScaleSegment];
         Vector256<float> acc0 = default, acc1 = default;
         var mask = Vector256.Create((byte)0x0F);
