@@ -137,8 +137,10 @@ public static class OpenAiApi
             if (delta.FinishReason != null) finishes.Add(delta.FinishReason);
             if (request.Stream)
             {
-                // A token whose text is still held back (partial UTF-8, a possible stop string) is sent with the next one.
-                bool informative = delta.Text.Length > 0 || delta.FinishReason != null || request.Logprobs != null || (request.IsChat && !first[delta.Index]);
+                // A token whose text is still held back (partial UTF-8, a possible stop string) is sent with the next one;
+                // without a tokenizer there is no text at all, and each token still gets its chunk so clients see progress.
+                bool informative = delta.Text.Length > 0 || delta.FinishReason != null || request.Logprobs != null
+                    || (request.IsChat && !first[delta.Index]) || host.Tokenizer is null;
                 if (!informative) continue;
                 await WriteEventAsync(context, shapes.Chunk(delta, first: request.IsChat && !first[delta.Index]));
                 first[delta.Index] = true;

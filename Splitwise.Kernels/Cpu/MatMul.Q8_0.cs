@@ -45,6 +45,11 @@ public static unsafe partial class MatMul
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void BlockScales(byte* firstBlock, int blockBytes, float* xs, float* s, int count, Level level)
     {
+        if (xs == null)
+        {
+            RowScales(firstBlock, blockBytes, s, count, level);
+            return;
+        }
         int b = 0;
         if (level >= Level.Avx2)
         {
@@ -71,6 +76,52 @@ public static unsafe partial class MatMul
         if (!Sse.IsSupported) return;
         byte* next = row + rowBytes;
         for (int offset = 0; offset < rowBytes; offset += 64) Sse.Prefetch0(next + offset);
+    }
+
+    /// <summary>s[b] = the fp16 scale of block b as fp32, for a whole row (gathered and converted 8 at a time).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowScales(byte* firstBlock, int blockBytes, float* s, int count, Level level)
+    {
+        int b = 0;
+        if (level >= Level.Avx2)
+        {
+            var index = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * blockBytes;
+            var low16 = Vector256.Create(0xFFFFu);
+            for (; b + 8 <= count; b += 8)
+                HalfBits.ToSingle(Avx2.GatherVector256((int*)(firstBlock + (long)b * blockBytes), index, 1).AsUInt32() & low16).Store(s + b);
+        }
+        for (; b < count; b++) s[b] = HalfBits.ToSingle(*(ushort*)(firstBlock + (long)b * blockBytes));
+    }
+
+    /// <summary>
+    /// Σ w·x of one Q8_0 row against four rows of int8 activations at once (batched decode). Each weight block is
+    /// loaded, its magnitude taken and its scale converted once and shared by the four tokens, where calling
+    /// <see cref="DotQ8_0"/> per token would repeat all of that. <paramref name="count"/> below 4 repeats the last
+    /// token; only the first <paramref name="count"/> results are written.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DotQ8_0x4(byte* row, float* weightScales, QuantizedActivations xa, int token0, int count, int blocks, float* results)
+    {
+        var blk = (BlockQ8_0*)row;
+        int t1 = token0 + Math.Min(1, count - 1), t2 = token0 + Math.Min(2, count - 1), t3 = token0 + Math.Min(3, count - 1);
+        sbyte* x0 = xa.RowValues(token0), x1 = xa.RowValues(t1), x2 = xa.RowValues(t2), x3 = xa.RowValues(t3);
+        float* s0 = xa.RowScales(token0), s1 = xa.RowScales(t1), s2 = xa.RowScales(t2), s3 = xa.RowScales(t3);
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int b = 0; b < blocks; b++)
+        {
+            var w = Vector256.Load(blk[b].Qs);
+            var magnitude = Avx2.Abs(w);
+            float ws = weightScales[b];
+            int o = b * 32;
+            a0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(IntDot.UnsignedSigned(magnitude, Avx2.Sign(Vector256.Load(x0 + o), w))), Vector256.Create(ws * s0[b]), a0);
+            a1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(IntDot.UnsignedSigned(magnitude, Avx2.Sign(Vector256.Load(x1 + o), w))), Vector256.Create(ws * s1[b]), a1);
+            a2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(IntDot.UnsignedSigned(magnitude, Avx2.Sign(Vector256.Load(x2 + o), w))), Vector256.Create(ws * s2[b]), a2);
+            a3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(IntDot.UnsignedSigned(magnitude, Avx2.Sign(Vector256.Load(x3 + o), w))), Vector256.Create(ws * s3[b]), a3);
+        }
+        results[0] = Vector256.Sum(a0);
+        if (count > 1) results[1] = Vector256.Sum(a1);
+        if (count > 2) results[2] = Vector256.Sum(a2);
+        if (count > 3) results[3] = Vector256.Sum(a3);
     }
 
     /// <summary>Σ w·x over one Q8_0 row against one row of int8 activations; exact integer dot per block, then scaled.</summary>

@@ -20,7 +20,7 @@ public static unsafe partial class MatMul
     /// From this many tokens on, the packed GEMM beats the GEMV (measured on 2048×2048: the int8 GEMV costs a full
     /// dot per token, the fp32 ones convert each row once and reuse it from L1, so they hold out longer).
     /// </summary>
-    internal static int GemmMinTokens(WeightType type) => type is WeightType.Q8_0 or WeightType.Q4_0 ? 8 : 6;
+    internal static int GemmMinTokens(WeightType type) => type switch { WeightType.Q8_0 => 12, WeightType.Q4_0 => 8, _ => 6 };
 
     public static void Multiply(WeightMatrix w, float* x, int n, float* y, WorkerPool pool)
         => Multiply(w, x, n, y, pool, CpuFeatures.Level);
@@ -120,6 +120,11 @@ public static unsafe partial class MatMul
             };
             float* scratch = fused ? null : ThreadScratch.Floats(ThreadScratch.Slot.Row, cols);
             int blocks = cols / 32;
+            if (type == WeightType.Q8_0 && _n > 1 && _level != Level.Scalar)
+            {
+                MultiTokenQ8_0(r0, r1, blocks);
+                return;
+            }
             for (int r = r0; r < r1; r++)
             {
                 byte* row = _w.Row(r);
@@ -141,6 +146,26 @@ public static unsafe partial class MatMul
                         WeightType.Q8_0 => DotQ8_0(row, _xa!, i, blocks, _level),
                         _ => DotQ4_0(row, _xa!, i, blocks, _level),
                     };
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void MultiTokenQ8_0(int r0, int r1, int blocks)
+        {
+            int rows = _w.Rows;
+            float* weightScales = stackalloc float[blocks];
+            float* results = stackalloc float[4];
+            for (int r = r0; r < r1; r++)
+            {
+                byte* row = _w.Row(r);
+                PrefetchNextRow(row, blocks * sizeof(Quant.BlockQ8_0));
+                RowScales(row, sizeof(Quant.BlockQ8_0), weightScales, blocks, _level);
+                for (int i = 0; i < _n; i += 4)
+                {
+                    int count = Math.Min(4, _n - i);
+                    DotQ8_0x4(row, weightScales, _xa!, i, count, blocks, results);
+                    for (int k = 0; k < count; k++) _y[(long)(i + k) * rows + r] = results[k];
                 }
             }
         }

@@ -32,6 +32,10 @@ public class OperationsApiTests
         Assert.Contains("SYNTHETIC", (string?)models["data"]![0]!["note"]);
         var json = JsonNode.Parse(await (await client.PostAsJsonAsync("/v1/completions", new { prompt = new[] { 1, 2, 3 }, max_tokens = 3 })).Content.ReadAsStringAsync())!;
         Assert.Equal(3, (int)json["usage"]!["completion_tokens"]!);
+
+        // No tokenizer means no text, but a stream still carries one chunk per token.
+        var stream = await (await client.PostAsJsonAsync("/v1/completions", new { prompt = new[] { 1, 2, 3 }, max_tokens = 5, ignore_eos = true, stream = true })).Content.ReadAsStringAsync();
+        Assert.Equal(5 + 1, stream.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Length);
     }
 
     [Fact]
