@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Splitwise.Gateway.Metrics;
 using Splitwise.Gateway.OpenAi;
 
@@ -22,4 +24,8 @@ public static class GatewayApp
         app.MapOpenAiApi();
         return app;
     }
+
+    /// <summary>The address Kestrel actually bound (what port 0 became), once the app has started.</summary>
+    public static Uri BoundAddress(this WebApplication app)
+        => new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 }

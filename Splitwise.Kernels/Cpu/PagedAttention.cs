@@ -65,7 +65,7 @@ public static unsafe class PagedAttention
                     {
                         float p = MathF.Exp(scores[t] - newMax);
                         sum += p;
-                        Axpy(acc, v + t * d, p, d);
+                        CpuKernels.Axpy(p, v + t * d, acc, d);
                     }
                     runningMax[h] = newMax;
                     runningSum[h] = sum;
@@ -122,22 +122,6 @@ public static unsafe class PagedAttention
             for (int c = 0; c < d; c++) s += q[c] * kT[c * bs + t];
             scores[t] = s * scale;
         }
-    }
-
-    private static void Axpy(float* acc, float* x, float a, int d)
-    {
-        int c = 0;
-        if (Vector512.IsHardwareAccelerated && CpuFeatures.UseAvx512)
-        {
-            var va = Vector512.Create(a);
-            for (; c <= d - 16; c += 16) Vector512.FusedMultiplyAdd(Vector512.Load(x + c), va, Vector512.Load(acc + c)).Store(acc + c);
-        }
-        if (Vector256.IsHardwareAccelerated && CpuFeatures.UseAvx2)
-        {
-            var va = Vector256.Create(a);
-            for (; c <= d - 8; c += 8) Vector256.FusedMultiplyAdd(Vector256.Load(x + c), va, Vector256.Load(acc + c)).Store(acc + c);
-        }
-        for (; c < d; c++) acc[c] = MathF.FusedMultiplyAdd(x[c], a, acc[c]);
     }
 
     private static void Scale(float* x, int d, float a)

@@ -1,6 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Splitwise.Gateway.Hosting;
@@ -35,8 +33,7 @@ public sealed class GatewayServer : IAsyncDisposable
     {
         var app = GatewayApp.Build(options with { Host = "127.0.0.1", Port = 0 }, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var server = new GatewayServer(app, new Uri(address));
+        var server = new GatewayServer(app, app.BoundAddress());
         if (waitUntilReady)
         {
             var loaded = server.Host.WaitUntilLoadedAsync();

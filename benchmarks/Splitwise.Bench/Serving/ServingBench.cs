@@ -4,8 +4,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Splitwise.Gateway.Hosting;
@@ -40,7 +38,7 @@ public static class ServingBench
             var host = app.Services.GetRequiredService<ModelHost>();
             await host.WaitUntilLoadedAsync();
             if (!host.IsReady) throw new InvalidOperationException($"model failed to load: {host.LoadError}");
-            var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+            var address = app.BoundAddress();
             using var http = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(10) };
             Console.WriteLine($"serving {model} at {address}; prompts {promptLength} tokens, outputs {outputLength} tokens, {rounds} requests per client per level");
 
@@ -61,6 +59,8 @@ public static class ServingBench
                 double tps = tokens / seconds;
                 var level = new Level(c, c * rounds, seconds, tokens, tps, results.Count == 0 ? 1 : tps / results[0].OutputTokensPerSecond,
                     Median(all.Select(t => t.Ttft)) * 1000, Median(all.SelectMany(t => t.Itl)) * 1000);
+                if (all.Any(t => t.Itl.Length < outputLength - 1))
+                    throw new InvalidOperationException("a stream delivered fewer chunks than tokens; inter-token latency cannot be measured");
                 results.Add(level);
                 Console.WriteLine($"  concurrency {c,3}: {tps,8:F1} output tok/s ({level.RatioToFirst:F2}x of concurrency {levels[0]}), median TTFT {level.MedianTtftMs:F0} ms, median ITL {level.MedianItlMs:F1} ms, {seconds:F1} s");
             }

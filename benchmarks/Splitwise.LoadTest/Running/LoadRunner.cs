@@ -10,6 +10,9 @@ namespace Splitwise.LoadTest.Running;
 public sealed class LoadRunner(OpenAiStreamClient client, IPromptSource prompts, Cli.ApiEndpoint endpoint, int seed)
 {
     private int _inFlight;
+    // One stream for the runner's lifetime: the baseline and each run of a sweep get fresh prompts. Reseeding per run
+    // would resend identical prompts, and a server with prefix caching would serve later runs from its cache.
+    private readonly Random _promptRandom = new(unchecked(seed * 31 + 101));
 
     /// <summary>Requests in flight right now (for progress displays).</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
@@ -17,7 +20,7 @@ public sealed class LoadRunner(OpenAiStreamClient client, IPromptSource prompts,
     /// <summary>Builds every request body before the clock starts, so prompt generation cannot delay a send.</summary>
     public List<PreparedRequest> Prepare(IReadOnlyList<PlannedRequest> plan)
     {
-        var rng = new Random(unchecked(seed * 31 + 101));
+        var rng = _promptRandom;
         return plan.Select(p =>
         {
             var prompt = endpoint == Cli.ApiEndpoint.Chat ? System.Text.Json.Nodes.JsonValue.Create(prompts.BuildText(p.PromptTokens, rng)) : prompts.Build(p.PromptTokens, rng);
