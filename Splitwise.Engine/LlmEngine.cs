@@ -79,6 +79,28 @@ public sealed class LlmEngine : IDisposable
         return seq;
     }
 
+    /// <summary>
+    /// Token-machine side of a handoff: reserves KV blocks for a prompt that another machine prefills. Returns null
+    /// if the blocks are not free now. Call from the thread that runs <see cref="Step"/> (the machine's one turn).
+    /// </summary>
+    public Sequence? ReserveForHandoff(int[] prompt, SamplingParams sampling)
+    {
+        sampling.Validate();
+        if (prompt.Length == 0 || prompt.Length >= MaxModelLength)
+            throw new ArgumentException($"The prompt has {prompt.Length} tokens; this model's context is {MaxModelLength}.");
+        var seq = new Sequence(Interlocked.Increment(ref _nextId), prompt, sampling);
+        if (!_scheduler.Reserve(seq)) return null;
+        _live[seq.Id] = seq;
+        return seq;
+    }
+
+    /// <summary>The reserved sequence's prompt KV has arrived and its first token was sampled elsewhere: decode on. Same thread as <see cref="Step"/>.</summary>
+    public void ResumeAfterHandoff(Sequence seq, int firstToken)
+    {
+        _scheduler.Resume(seq, firstToken, EosTokenIds, MaxModelLength);
+        if (seq.IsFinished) _live.TryRemove(seq.Id, out _);
+    }
+
     /// <summary>Cancels a request; its blocks are free after the next step starts.</summary>
     public void Abort(long sequenceId)
     {

@@ -18,7 +18,7 @@ public sealed class ModelRunner(LlamaForward forward, IReadOnlyList<int> eosToke
         foreach (var s in batch.Sequences)
         {
             var seq = s.Sequence;
-            sequences.Add(new BatchSequence(seq.TokensFrom(seq.ComputedTokenCount, s.TokenCount), seq.ComputedTokenCount, seq.BlockTable, s.SamplesToken));
+            sequences.Add(new BatchSequence(seq.TokensFrom(seq.ComputedTokenCount, s.TokenCount), seq.ComputedTokenCount, seq.BlockTable, s.SamplesToken, seq.Id));
         }
         var logits = forward.Forward(new ForwardBatch(sequences), sink);
 

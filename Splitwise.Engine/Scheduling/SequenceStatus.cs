@@ -6,6 +6,8 @@ public enum SequenceStatus
     Waiting,
     /// <summary>Admitted: being prefilled chunk by chunk, or decoding.</summary>
     Running,
+    /// <summary>Blocks reserved on a token machine; the prompt's KV is arriving from a prompt machine (vLLM's WAITING_FOR_REMOTE_KVS).</summary>
+    AwaitingKv,
     Finished,
 }
 

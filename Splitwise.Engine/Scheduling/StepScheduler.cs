@@ -16,6 +16,7 @@ public sealed class StepScheduler
     private readonly PrefixCache? _prefixCache;
     private readonly LinkedList<Sequence> _waiting = new();
     private readonly List<Sequence> _running = [];
+    private readonly HashSet<Sequence> _awaitingKv = [];
 
     public StepScheduler(SchedulerOptions options, BlockAllocator allocator, int blockSize)
     {
@@ -28,6 +29,7 @@ public sealed class StepScheduler
     public int BlockSize { get; }
     public int WaitingCount => _waiting.Count;
     public int RunningCount => _running.Count;
+    public int AwaitingKvCount => _awaitingKv.Count;
     public bool HasWork => _waiting.Count > 0 || _running.Count > 0;
     public double PrefixHitRate => _prefixCache?.HitRate ?? 0;
     public BlockAllocator Allocator => _allocator;
@@ -108,11 +110,38 @@ public sealed class StepScheduler
         }
     }
 
+    /// <summary>
+    /// Reserves blocks for a sequence whose prompt KV will be written by another machine (ask-then-act: returns false
+    /// and changes nothing if the blocks are not free). The sequence then waits, outside the batch, for <see cref="Resume"/>.
+    /// </summary>
+    public bool Reserve(Sequence seq)
+    {
+        int need = BlocksFor(seq.Prompt.Length + 1);
+        if (!_allocator.CanAllocate(need)) return false;
+        for (int i = 0; i < need; i++) seq.BlockTable.Add(_allocator.Allocate());
+        seq.Status = SequenceStatus.AwaitingKv;
+        _awaitingKv.Add(seq);
+        return true;
+    }
+
+    /// <summary>The prompt's KV is in place and the prompt machine sampled <paramref name="firstToken"/>: decode from here.</summary>
+    public void Resume(Sequence seq, int firstToken, IReadOnlyList<int> eosTokenIds, int maxModelLength)
+    {
+        if (!_awaitingKv.Remove(seq)) throw new InvalidOperationException($"Sequence {seq.Id} is not waiting for KV.");
+        seq.ComputedTokenCount = seq.Prompt.Length;
+        RegisterFullBlocks(seq);
+        seq.Output.Add(firstToken);
+        seq.Status = SequenceStatus.Running;
+        _running.Add(seq);
+        if (StopReason(seq, firstToken, eosTokenIds, maxModelLength) is { } reason) Finish(seq, reason);
+    }
+
     /// <summary>Removes a sequence wherever it is and frees its blocks. Returns false if it was not here.</summary>
     public bool Abort(Sequence seq)
     {
         if (seq.IsFinished) return false;
         if (seq.Status == SequenceStatus.Waiting && !_waiting.Remove(seq)) return false;
+        if (seq.Status == SequenceStatus.AwaitingKv) _awaitingKv.Remove(seq);
         Finish(seq, FinishReason.Abort);
         return true;
     }
