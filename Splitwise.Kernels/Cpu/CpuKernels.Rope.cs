@@ -33,9 +33,23 @@ public static unsafe partial class CpuKernels
             cos[j] = MathF.Cos(angle);
             sin[j] = MathF.Sin(angle);
         }
+        RotateHead(head, headDim, cos, sin, interleaved, level);
+    }
+
+    /// <summary>
+    /// Rotates one head vector in place with this position's cos/sin (headDim/2 each), computed once per token and
+    /// shared by all its heads. rotate_half pairs (j, j + headDim/2); interleaved pairs (2j, 2j+1).
+    /// </summary>
+    public static void RotateHead(float* head, int headDim, float* cos, float* sin, bool interleaved)
+        => RotateHead(head, headDim, cos, sin, interleaved, CpuFeatures.Level);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void RotateHead(float* head, int headDim, float* cos, float* sin, bool interleaved, Level level)
+    {
+        int half = headDim / 2;
+        int j = 0;
         if (!interleaved)
         {
-            int j = 0;
             if (level == Level.Avx512)
             {
                 for (; j <= half - 16; j += 16)
@@ -48,30 +62,35 @@ public static unsafe partial class CpuKernels
                     (x0 * s + x1 * c).Store(head + half + j);
                 }
             }
-            for (; j <= half - 8; j += 8)
+            if (level >= Level.Avx2)
             {
-                var c = Vector256.Load(cos + j);
-                var s = Vector256.Load(sin + j);
-                var x0 = Vector256.Load(head + j);
-                var x1 = Vector256.Load(head + half + j);
-                (x0 * c - x1 * s).Store(head + j);
-                (x0 * s + x1 * c).Store(head + half + j);
+                for (; j <= half - 8; j += 8)
+                {
+                    var c = Vector256.Load(cos + j);
+                    var s = Vector256.Load(sin + j);
+                    var x0 = Vector256.Load(head + j);
+                    var x1 = Vector256.Load(head + half + j);
+                    (x0 * c - x1 * s).Store(head + j);
+                    (x0 * s + x1 * c).Store(head + half + j);
+                }
             }
             for (; j < half; j++) Rotate(head, j, j + half, cos[j], sin[j]);
         }
         else
         {
-            // 4 pairs per 256-bit vector: even lanes get x0·c − x1·s, odd lanes x0·s + x1·c.
-            var dup = Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3);
-            var swap = Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6);
-            var sign = Vector256.Create(-1f, 1f, -1f, 1f, -1f, 1f, -1f, 1f);
-            int j = 0;
-            for (; j <= half - 4; j += 4)
+            if (level >= Level.Avx2)
             {
-                var c = Vector256.Shuffle(Vector256.Create(Vector128.Load(cos + j), Vector128<float>.Zero), dup);
-                var s = Vector256.Shuffle(Vector256.Create(Vector128.Load(sin + j), Vector128<float>.Zero), dup) * sign;
-                var x = Vector256.Load(head + 2 * j);
-                (x * c + Vector256.Shuffle(x, swap) * s).Store(head + 2 * j);
+                // 4 pairs per 256-bit vector: even lanes get x0·c − x1·s, odd lanes x0·s + x1·c.
+                var dup = Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3);
+                var swap = Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6);
+                var sign = Vector256.Create(-1f, 1f, -1f, 1f, -1f, 1f, -1f, 1f);
+                for (; j <= half - 4; j += 4)
+                {
+                    var c = Vector256.Shuffle(Vector256.Create(Vector128.Load(cos + j), Vector128<float>.Zero), dup);
+                    var s = Vector256.Shuffle(Vector256.Create(Vector128.Load(sin + j), Vector128<float>.Zero), dup) * sign;
+                    var x = Vector256.Load(head + 2 * j);
+                    (x * c + Vector256.Shuffle(x, swap) * s).Store(head + 2 * j);
+                }
             }
             for (; j < half; j++) Rotate(head, 2 * j, 2 * j + 1, cos[j], sin[j]);
         }

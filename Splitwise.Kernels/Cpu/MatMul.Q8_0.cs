@@ -38,31 +38,13 @@ public static unsafe partial class MatMul
     /// <summary>Blocks whose scales are converted together, in registers, before their dot products (stack scratch).</summary>
     private const int ScaleSegment = 64;
 
-    /// <summary>
-    /// s[b] = fp16 scale of block b · activation scale b, for count blocks blockBytes apart. The fp16 fields are
-    /// gathered 8 at a time and converted in registers, which keeps the branchy scalar conversion out of the dot loop.
-    /// </summary>
+    /// <summary>s[b] = fp16 scale of block b · activation scale b, for count blocks blockBytes apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void BlockScales(byte* firstBlock, int blockBytes, float* xs, float* s, int count, Level level)
     {
-        if (xs == null)
-        {
-            RowScales(firstBlock, blockBytes, s, count, level);
-            return;
-        }
-        int b = 0;
-        if (level >= Level.Avx2)
-        {
-            var index = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * blockBytes;
-            var low16 = Vector256.Create(0xFFFFu);
-            // Each gather reads 4 bytes at a block start: the scale and the first 2 payload bytes, inside the row.
-            for (; b + 8 <= count; b += 8)
-            {
-                var raw = Avx2.GatherVector256((int*)(firstBlock + (long)b * blockBytes), index, 1).AsUInt32() & low16;
-                (HalfBits.ToSingle(raw) * Vector256.Load(xs + b)).Store(s + b);
-            }
-        }
-        for (; b < count; b++) s[b] = HalfBits.ToSingle(*(ushort*)(firstBlock + (long)b * blockBytes)) * xs[b];
+        RowScales(firstBlock, blockBytes, s, count, level);
+        var scales = new Span<float>(s, count);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(scales, new ReadOnlySpan<float>(xs, count), scales);
     }
 
     /// <summary>
@@ -78,7 +60,10 @@ public static unsafe partial class MatMul
         for (int offset = 0; offset < rowBytes; offset += 64) Sse.Prefetch0(next + offset);
     }
 
-    /// <summary>s[b] = the fp16 scale of block b as fp32, for a whole row (gathered and converted 8 at a time).</summary>
+    /// <summary>
+    /// s[b] = the fp16 scale of block b as fp32, for count blocks blockBytes apart. The fp16 fields are gathered 8 at
+    /// a time and converted in registers, which keeps the branchy scalar conversion out of the dot loops.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowScales(byte* firstBlock, int blockBytes, float* s, int count, Level level)
     {
@@ -87,6 +72,7 @@ public static unsafe partial class MatMul
         {
             var index = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * blockBytes;
             var low16 = Vector256.Create(0xFFFFu);
+            // Each gather reads 4 bytes at a block start: the scale and the first 2 payload bytes, inside the row.
             for (; b + 8 <= count; b += 8)
                 HalfBits.ToSingle(Avx2.GatherVector256((int*)(firstBlock + (long)b * blockBytes), index, 1).AsUInt32() & low16).Store(s + b);
         }

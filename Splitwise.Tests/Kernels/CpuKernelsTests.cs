@@ -124,4 +124,29 @@ public sealed unsafe class CpuKernelsTests
             KernelAssert.Close(expected, actual, 0, 0, $"Rope {(interleaved ? "interleaved" : "rotate_half")} {level} headDim={headDim} pos={pos}");
         }
     }
+
+    /// <summary>The rotation the forward pass calls with per-token cos/sin, at every head size (vector bodies and tails).</summary>
+    [Theory, MemberData(nameof(LevelCases))]
+    public void RotateHead_with_precomputed_angles_matches_the_reference(Level level)
+    {
+        var rng = new Random(6);
+        foreach (bool interleaved in new[] { false, true })
+        foreach (int headDim in new[] { 2, 4, 6, 8, 10, 14, 16, 18, 32, 34, 64, 128, 130 })
+        foreach (int pos in new[] { 0, 3, 511, 4095 })
+        {
+            int half = headDim / 2;
+            var invFreq = Enumerable.Range(0, half).Select(j => (float)Math.Pow(10000, -2.0 * j / headDim)).ToArray();
+            var cos = invFreq.Select(f => MathF.Cos(pos * f)).ToArray();
+            var sin = invFreq.Select(f => MathF.Sin(pos * f)).ToArray();
+            var head = TestWeights.RandomFloats(headDim, rng, 4f);
+            var expected = (float[])head.Clone();
+            var actual = (float[])head.Clone();
+            fixed (float* ep = expected, ap = actual, fp = invFreq, cp = cos, sp = sin)
+            {
+                ScalarKernels.Rope(ep, headDim, pos, fp, interleaved);
+                CpuKernels.RotateHead(ap, headDim, cp, sp, interleaved, level);
+            }
+            KernelAssert.Close(expected, actual, 0, 0, $"RotateHead {(interleaved ? "interleaved" : "rotate_half")} {level} headDim={headDim} pos={pos}");
+        }
+    }
 }
