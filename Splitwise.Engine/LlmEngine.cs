@@ -61,13 +61,7 @@ public sealed class LlmEngine : IDisposable
     /// <param name="beforeQueued">Runs before the step loop can see the sequence (register where its outputs go).</param>
     public Sequence AddRequest(int[] prompt, SamplingParams sampling, Action<Sequence>? beforeQueued = null)
     {
-        sampling.Validate();
-        if (prompt.Length == 0) throw new ArgumentException("The prompt is empty.");
-        if (prompt.Length >= MaxModelLength)
-            throw new ArgumentException($"The prompt has {prompt.Length} tokens; this model's context is {MaxModelLength}.");
-        foreach (var t in prompt)
-            if ((uint)t >= (uint)_weights.Config.VocabSize)
-                throw new ArgumentException($"Token id {t} is outside the vocabulary (0..{_weights.Config.VocabSize - 1}).");
+        Validate(prompt, sampling);
         var seq = new Sequence(Interlocked.Increment(ref _nextId), prompt, sampling);
         beforeQueued?.Invoke(seq);
         _live[seq.Id] = seq;
@@ -85,13 +79,23 @@ public sealed class LlmEngine : IDisposable
     /// </summary>
     public Sequence? ReserveForHandoff(int[] prompt, SamplingParams sampling)
     {
-        sampling.Validate();
-        if (prompt.Length == 0 || prompt.Length >= MaxModelLength)
-            throw new ArgumentException($"The prompt has {prompt.Length} tokens; this model's context is {MaxModelLength}.");
+        Validate(prompt, sampling);
         var seq = new Sequence(Interlocked.Increment(ref _nextId), prompt, sampling);
         if (!_scheduler.Reserve(seq)) return null;
         _live[seq.Id] = seq;
         return seq;
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> for a request this engine can never run.</summary>
+    private void Validate(int[] prompt, SamplingParams sampling)
+    {
+        sampling.Validate();
+        if (prompt.Length == 0) throw new ArgumentException("The prompt is empty.");
+        if (prompt.Length >= MaxModelLength)
+            throw new ArgumentException($"The prompt has {prompt.Length} tokens; this model's context is {MaxModelLength}.");
+        foreach (var t in prompt)
+            if ((uint)t >= (uint)_weights.Config.VocabSize)
+                throw new ArgumentException($"Token id {t} is outside the vocabulary (0..{_weights.Config.VocabSize - 1}).");
     }
 
     /// <summary>The reserved sequence's prompt KV has arrived and its first token was sampled elsewhere: decode on. Same thread as <see cref="Step"/>.</summary>

@@ -6,7 +6,7 @@ try
 {
     options = GatewayCommandLine.Parse(args);
 }
-catch (ArgumentException e)
+catch (Splitwise.Silo.Cli.CliException e)
 {
     Console.Error.WriteLine($"error: {e.Message}\n{GatewayCommandLine.Usage}");
     return 2;

@@ -10,7 +10,7 @@ internal sealed unsafe class PinnedVectors : IDisposable
 {
     private readonly NativeBuffer _buffer;
     private readonly long[] _offsets;
-    private readonly int _perLayer = 5;
+    private const int PerLayer = 5; // attention norm, FFN norm, q, k, v biases
 
     public PinnedVectors(LlamaWeights weights)
     {
@@ -31,11 +31,11 @@ internal sealed unsafe class PinnedVectors : IDisposable
 
     private float* At(int index) => (float*)_buffer.Pointer + _offsets[index];
 
-    public float* AttentionNorm(int layer) => At(layer * _perLayer);
-    public float* FfnNorm(int layer) => At(layer * _perLayer + 1);
-    public float* QueryBias(int layer) => At(layer * _perLayer + 2);
-    public float* KeyBias(int layer) => At(layer * _perLayer + 3);
-    public float* ValueBias(int layer) => At(layer * _perLayer + 4);
+    public float* AttentionNorm(int layer) => At(layer * PerLayer);
+    public float* FfnNorm(int layer) => At(layer * PerLayer + 1);
+    public float* QueryBias(int layer) => At(layer * PerLayer + 2);
+    public float* KeyBias(int layer) => At(layer * PerLayer + 3);
+    public float* ValueBias(int layer) => At(layer * PerLayer + 4);
     public float* FinalNorm => At(_offsets.Length - 1);
 
     public void Dispose() => _buffer.Dispose();

@@ -145,13 +145,14 @@ public sealed class Tokenizer
     public IncrementalDetokenizer CreateIncrementalDetokenizer(bool skipSpecialTokens = false) => new(this, skipSpecialTokens);
 
     /// <summary>
-    /// Renders chat messages with the model's default template (or the named one). Messages and tools are
+    /// Renders chat messages with the model's default template, the named one, or <paramref name="template"/> (a served
+    /// template overriding the model's) with this tokenizer's special tokens. Messages and tools are
     /// JsonElements, dictionaries (string keys) and lists of them; values are strings, numbers, booleans or null.
     /// </summary>
     public string ApplyChatTemplate(IReadOnlyList<object?> messages, bool addGenerationPrompt, IReadOnlyList<object?>? tools = null,
-        IReadOnlyDictionary<string, object?>? extraVariables = null, string? templateName = null)
+        IReadOnlyDictionary<string, object?>? extraVariables = null, string? templateName = null, ChatTemplate? template = null)
     {
-        var template = templateName is null
+        template ??= templateName is null
             ? ChatTemplate ?? throw new InvalidOperationException("This tokenizer has no chat template.")
             : _chatTemplates.GetValueOrDefault(templateName) ?? throw new ArgumentException($"No chat template named '{templateName}'.", nameof(templateName));
         // As transformers' apply_chat_template: tools and documents are None when absent, plus the special tokens map.

@@ -1,8 +1,8 @@
-using System.Globalization;
+using Splitwise.Silo.Cli;
 
 namespace Splitwise.Gateway.Hosting;
 
-/// <summary>Parses the gateway's flags; a bad flag is a message for the user, not a stack trace.</summary>
+/// <summary>Parses the gateway's flags with the silo's <see cref="CliArgs"/>; a bad flag is a message for the user, not a stack trace.</summary>
 public static class GatewayCommandLine
 {
     public const string Usage = """
@@ -11,40 +11,38 @@ public static class GatewayCommandLine
                                  [--kv-cache-gb 2] [--kv-f16] [--max-batched-tokens 512] [--max-model-len N] [--threads N]
         """;
 
-    private static readonly string[] HostSettings = ["--environment", "--contentRoot", "--applicationName"];
+    /// <summary>Standard host settings (WebApplicationFactory passes them) that go to ASP.NET Core untouched.</summary>
+    private static readonly string[] HostSettings = ["--environment=", "--contentRoot=", "--applicationName="];
 
+    /// <summary>Throws <see cref="CliException"/> naming the flag that is wrong.</summary>
     public static GatewayOptions Parse(string[] args)
     {
-        var o = new GatewayOptions();
-        var hostArguments = new List<string>();
-        for (int i = 0; i < args.Length; i++)
+        bool IsHostSetting(string a) => HostSettings.Any(h => a.StartsWith(h, StringComparison.OrdinalIgnoreCase));
+        var a = new CliArgs(args.Where(x => !IsHostSetting(x)));
+        var defaults = new GatewayOptions();
+        string? model = a.String("model");
+        int? maxModelLength = a.Has("max-model-len") ? a.Int("max-model-len", 0) : null;
+        int? threads = a.Has("threads") ? a.Int("threads", 0) : null;
+        var o = defaults with
         {
-            if (HostSettings.Any(h => args[i].StartsWith(h + "=", StringComparison.OrdinalIgnoreCase)))
-            {
-                hostArguments.Add(args[i]);
-                continue;
-            }
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-            int Int() { var v = Value(); return int.TryParse(v, CultureInfo.InvariantCulture, out var n) ? n : throw new ArgumentException($"{args[i - 1]} must be an integer, got '{v}'"); }
-            o = args[i] switch
-            {
-                "--model" => o with { Model = Value(), ModelGiven = true },
-                "--host" => o with { Host = Value() },
-                "--port" => o with { Port = Int() },
-                "--chat-template" => o with { ChatTemplateFile = Value() },
-                "--tokenizer" => o with { Tokenizer = Value() },
-                "--served-model-name" => o with { ServedModelName = Value() },
-                "--api-key" => o with { ApiKey = Value() },
-                "--max-waiting" => o with { MaxWaitingRequests = Int() },
-                "--kv-cache-gb" => o with { KvCacheBytes = (long)(double.Parse(Value(), CultureInfo.InvariantCulture) * (1L << 30)) },
-                "--kv-f16" => o with { KvF16 = true },
-                "--max-batched-tokens" => o with { MaxBatchedTokens = Int() },
-                "--max-model-len" => o with { MaxModelLength = Int() },
-                "--threads" => o with { Threads = Int() },
-                _ => throw new ArgumentException($"unknown option '{args[i]}'"),
-            };
-        }
-        if (o.ChatTemplateFile is { } f && !File.Exists(f)) throw new ArgumentException($"--chat-template: no such file {f}");
-        return o with { HostArguments = hostArguments };
+            Model = model ?? defaults.Model,
+            ModelGiven = model != null,
+            Host = a.String("host") ?? defaults.Host,
+            Port = a.Int("port", defaults.Port),
+            ChatTemplateFile = a.String("chat-template"),
+            Tokenizer = a.String("tokenizer"),
+            ServedModelName = a.String("served-model-name"),
+            ApiKey = a.String("api-key"),
+            MaxWaitingRequests = a.Int("max-waiting", defaults.MaxWaitingRequests),
+            KvCacheBytes = a.Has("kv-cache-gb") ? (long)(a.Float("kv-cache-gb", 0) * (1L << 30)) : defaults.KvCacheBytes,
+            KvF16 = a.Flag("kv-f16"),
+            MaxBatchedTokens = a.Int("max-batched-tokens", defaults.MaxBatchedTokens),
+            MaxModelLength = maxModelLength,
+            Threads = threads,
+            HostArguments = args.Where(IsHostSetting).ToArray(),
+        };
+        a.RejectUnknown();
+        if (o.ChatTemplateFile is { } f && !File.Exists(f)) throw new CliException($"--chat-template: no such file {f}");
+        return o;
     }
 }

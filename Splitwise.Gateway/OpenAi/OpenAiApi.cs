@@ -113,15 +113,7 @@ public static class OpenAiApi
         var collected = Enumerable.Range(0, choiceCount).Select(_ => new List<ChoiceDelta>()).ToList();
         var first = new bool[choiceCount];
         var finishes = new List<string>();
-        IAsyncEnumerable<ChoiceDelta> deltas;
-        try
-        {
-            deltas = runner.RunAsync(request, context.RequestAborted);
-        }
-        catch (ArgumentException e)
-        {
-            throw OpenAiException.BadRequest(e.Message, request.IsChat ? "messages" : "prompt");
-        }
+        var deltas = runner.RunAsync(request, context.RequestAborted);
 
         if (request.Stream)
         {

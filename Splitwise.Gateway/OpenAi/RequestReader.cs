@@ -135,15 +135,7 @@ public static class RequestReader
         string text;
         try
         {
-            var vars = new Dictionary<string, object?>(StringComparer.Ordinal)
-            {
-                ["messages"] = messages,
-                ["add_generation_prompt"] = addGenerationPrompt,
-                ["bos_token"] = tokenizer.BosToken ?? "",
-                ["eos_token"] = tokenizer.EosToken ?? "",
-            };
-            if (tools != null) vars["tools"] = tools;
-            text = template.Render(vars);
+            text = tokenizer.ApplyChatTemplate(messages, addGenerationPrompt, tools, template: template);
         }
         catch (Exception e) when (e is not OpenAiException)
         {

@@ -40,7 +40,7 @@ public sealed class EngineLoop : IDisposable
         var channel = Channel.CreateUnbounded<GenerationEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var seq = _engine.AddRequest(prompt, sampling, s => _streams[s.Id] = channel);
         _wake.Release();
-        return new GenerationStream(seq.Id, prompt.Length, channel.Reader, Cancel);
+        return new GenerationStream(seq.Id, channel.Reader, Cancel);
     }
 
     public void Cancel(long sequenceId)

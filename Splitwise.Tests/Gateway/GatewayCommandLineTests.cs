@@ -1,0 +1,37 @@
+using Splitwise.Gateway.Hosting;
+using Splitwise.Silo.Cli;
+
+namespace Splitwise.Tests.Gateway;
+
+public class GatewayCommandLineTests
+{
+    [Fact]
+    public void Flags_map_to_options_and_host_settings_pass_through()
+    {
+        var o = GatewayCommandLine.Parse(["--model", "m.gguf", "--port", "9001", "--kv-f16", "--kv-cache-gb", "0.5", "--max-model-len", "1024",
+                                          "--environment=Development", "--contentRoot=/tmp"]);
+        Assert.Equal("m.gguf", o.Model);
+        Assert.True(o.ModelGiven);
+        Assert.Equal(9001, o.Port);
+        Assert.True(o.KvF16);
+        Assert.Equal(1L << 29, o.KvCacheBytes);
+        Assert.Equal(1024, o.MaxModelLength);
+        Assert.Null(o.Threads);
+        Assert.Equal(["--environment=Development", "--contentRoot=/tmp"], o.HostArguments);
+
+        var defaults = GatewayCommandLine.Parse([]);
+        Assert.False(defaults.ModelGiven);
+        Assert.Equal(GatewayOptions.DefaultModel, defaults.Model);
+        Assert.Equal(8000, defaults.Port);
+    }
+
+    [Theory]
+    [InlineData("--modle", "x")]
+    [InlineData("--port", "eighty")]
+    [InlineData("--chat-template", "/no/such/template.jinja")]
+    public void Typos_bad_values_and_missing_files_are_refused(string flag, string value)
+    {
+        var error = Assert.Throws<CliException>(() => GatewayCommandLine.Parse([flag, value]));
+        Assert.Contains(flag.TrimStart('-'), error.Message);
+    }
+}
