@@ -30,7 +30,7 @@ public class OperationsApiTests
         var models = JsonNode.Parse(await client.GetStringAsync("/v1/models"))!;
         Assert.True((bool)models["data"]![0]!["synthetic"]!);
         Assert.Contains("SYNTHETIC", (string?)models["data"]![0]!["note"]);
-        var json = JsonNode.Parse(await (await client.PostAsJsonAsync("/v1/completions", new { prompt = new[] { 1, 2, 3 }, max_tokens = 3 })).Content.ReadAsStringAsync())!;
+        var json = JsonNode.Parse(await (await client.PostAsJsonAsync("/v1/completions", new { prompt = new[] { 1, 2, 3 }, max_tokens = 3, ignore_eos = true })).Content.ReadAsStringAsync())!;
         Assert.Equal(3, (int)json["usage"]!["completion_tokens"]!);
 
         // No tokenizer means no text, but a stream still carries one chunk per token.
