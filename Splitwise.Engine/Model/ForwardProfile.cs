@@ -8,7 +8,7 @@ namespace Splitwise.Engine.Model;
 /// </summary>
 public sealed class ForwardProfile
 {
-    public enum Step { Embed, Norm, QkvProjection, Rope, KvWrite, Attention, OutputProjection, FfnUpProjection, SiluMul, DownProjection, Residual, Classifier }
+    public enum Step { Embed, Norm, QkvProjection, Rope, KvWrite, Attention, OutputProjection, FfnUpProjection, DownProjection, Classifier }
 
     private readonly long[] _ticks = new long[Enum.GetValues<Step>().Length];
     private long _last;

@@ -63,9 +63,7 @@ public sealed unsafe class LlamaForward : IDisposable
                 K.RmsNorm(_act.X + (long)t * hidden, _vectors.AttentionNorm(layer), _act.Normed + (long)t * hidden, hidden, _config.RmsNormEps);
             clock?.Lap(ForwardProfile.Step.Norm);
 
-            MatMul.Multiply(w.Query, _act.Normed, n, _act.Query, _pool);
-            MatMul.Multiply(w.Key, _act.Normed, n, _act.Key, _pool);
-            MatMul.Multiply(w.Value, _act.Normed, n, _act.Value, _pool);
+            MatMul.Multiply(w.Query, w.Key, w.Value, _act.Normed, n, _act.Query, _act.Key, _act.Value, _pool);
             if (w.QueryBias != null) AddBias(_act.Query, _vectors.QueryBias(layer), _config.QueryDim, n);
             if (w.KeyBias != null) AddBias(_act.Key, _vectors.KeyBias(layer), _config.KvDim, n);
             if (w.ValueBias != null) AddBias(_act.Value, _vectors.ValueBias(layer), _config.KvDim, n);
@@ -79,23 +77,16 @@ public sealed unsafe class LlamaForward : IDisposable
             Attend(batch, layer);
             clock?.Lap(ForwardProfile.Step.Attention);
 
-            MatMul.Multiply(w.Output, _act.Attention, n, _act.Projected, _pool);
+            MatMul.MultiplyAdd(w.Output, _act.Attention, n, _act.X, _pool); // x += o(attention)
             clock?.Lap(ForwardProfile.Step.OutputProjection);
-            AddInto(_act.X, _act.Projected, (long)n * hidden);
-            clock?.Lap(ForwardProfile.Step.Residual);
 
             for (int t = 0; t < n; t++)
                 K.RmsNorm(_act.X + (long)t * hidden, _vectors.FfnNorm(layer), _act.Normed + (long)t * hidden, hidden, _config.RmsNormEps);
             clock?.Lap(ForwardProfile.Step.Norm);
-            MatMul.Multiply(w.Gate, _act.Normed, n, _act.Gate, _pool);
-            MatMul.Multiply(w.Up, _act.Normed, n, _act.Up, _pool);
+            MatMul.MultiplySwiGlu(w.Gate, w.Up, _act.Normed, n, _act.Gate, _act.Up, _pool); // gate = silu(gate(x)) · up(x)
             clock?.Lap(ForwardProfile.Step.FfnUpProjection);
-            K.SiluMul(_act.Gate, _act.Up, n * _config.IntermediateSize);
-            clock?.Lap(ForwardProfile.Step.SiluMul);
-            MatMul.Multiply(w.Down, _act.Gate, n, _act.Projected, _pool);
+            MatMul.MultiplyAdd(w.Down, _act.Gate, n, _act.X, _pool); // x += down(gate)
             clock?.Lap(ForwardProfile.Step.DownProjection);
-            AddInto(_act.X, _act.Projected, (long)n * hidden);
-            clock?.Lap(ForwardProfile.Step.Residual);
         }
 
         int rows = batch.LogitTokens.Length;
