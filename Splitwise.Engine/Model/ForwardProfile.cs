@@ -8,6 +8,7 @@ namespace Splitwise.Engine.Model;
 /// </summary>
 public sealed class ForwardProfile
 {
+    /// <summary>Steps of a pass. FfnUpProjection includes SiLU·mul, and the o/down projections the residual add, which they fuse.</summary>
     public enum Step { Embed, Norm, QkvProjection, Rope, KvWrite, Attention, OutputProjection, FfnUpProjection, DownProjection, Classifier }
 
     private readonly long[] _ticks = new long[Enum.GetValues<Step>().Length];

@@ -12,7 +12,9 @@ namespace Splitwise.Engine.Model;
 /// The Llama forward pass, top to bottom: embed → for each layer (RMSNorm → q/k/v → RoPE → write K/V to the paged
 /// cache → attention → o → residual; RMSNorm → gate/up → SiLU·mul → down → residual) → final RMSNorm → logits.
 /// Every token of the batch goes through each matrix together, so prefill is a GEMM and decode of many
-/// sequences is one too. Buffers are allocated once and reused.
+/// sequences is one too. In decode the kernels fold steps together to cut fork/joins on the worker pool: q/k/v go
+/// out as one job, gate/up apply SiLU·mul as they finish, and o/down add straight into the residual stream.
+/// Buffers are allocated once and reused.
 /// </summary>
 public sealed unsafe class LlamaForward : IDisposable
 {
