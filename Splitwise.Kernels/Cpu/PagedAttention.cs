@@ -61,6 +61,7 @@ public static unsafe class PagedAttention
             int tileStart = b * bs;
             int tileValid = Math.Min(bs, lastContext - tileStart);
             long offset = kv.Offset(blockTable[b], kvHead);
+            if (b + 1 < blocks) PrefetchTile(kv, kv.Offset(blockTable[b + 1], kvHead), Math.Min(bs, lastContext - tileStart - bs));
             LoadTransposedKeys(kv, offset, tileValid, kT, wide);
             float* v = kv.F16 ? Convert((Half*)kv.Values + offset, tileValid * d, vBuffer) : (float*)kv.Values + offset;
 
@@ -106,6 +107,24 @@ public static unsafe class PagedAttention
         for (int i = 0; i < runLength; i++)
             for (int g = 0; g < groupSize; g++)
                 Scale(output + i * queryStride + g * d, d, 1f / runningSum[i * groupSize + g]);
+    }
+
+    /// <summary>
+    /// Asks for the next tile's K and V while this one is worked on. Tiles are a few KB scattered through the cache
+    /// pools (one per block and KV head), so the hardware prefetcher does not run ahead across them; in decode the
+    /// cache is cold (the weights streamed since the last layer evicted it) and each tile would wait on DRAM.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTile(in PagedKvView kv, long offset, int slots)
+    {
+        if (!Sse.IsSupported) return;
+        int bytes = slots * kv.HeadDim * (kv.F16 ? 2 : 4);
+        byte* k = kv.Keys + offset * (kv.F16 ? 2 : 4), v = kv.Values + offset * (kv.F16 ? 2 : 4);
+        for (int i = 0; i < bytes; i += 64)
+        {
+            Sse.Prefetch0(k + i);
+            Sse.Prefetch0(v + i);
+        }
     }
 
     /// <summary>
