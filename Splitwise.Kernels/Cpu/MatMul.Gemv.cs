@@ -90,10 +90,11 @@ public static unsafe partial class MatMul
         }
         Check(x, gate, pool, level);
         if (up == null) throw new ArgumentNullException(nameof(up));
-        long bytes = wGate.TotalBytes + wUp.TotalBytes;
+        // A chunk reads its rows of both matrices, so each matrix is sized as half the job.
+        long half = (wGate.TotalBytes + wUp.TotalBytes) / 2;
         var job = new GemvJob(x, n, QuantizeFor(x, n, level, wGate, wUp), level, accumulate: false, swiGlu: true);
-        job.Add(wGate, gate, pool, bytes, SiluMulRowMultiple);
-        job.Add(wUp, up, pool, bytes, SiluMulRowMultiple);
+        job.Add(wGate, gate, pool, half, SiluMulRowMultiple);
+        job.Add(wUp, up, pool, half, SiluMulRowMultiple);
         pool.For(job.ChunkCount, ref job);
     }
 
