@@ -71,6 +71,17 @@ public sealed unsafe class DequantizeTests
     public static TheoryData<Level> LevelCases() => [.. MatMulTests.Levels()];
 
     [Fact]
+    public void The_half_lookup_table_holds_every_half_as_the_BCL_converts_it()
+    {
+        for (int i = 0; i < 65536; i++)
+        {
+            float expected = (float)BitConverter.UInt16BitsToHalf((ushort)i), actual = Splitwise.Kernels.Quant.HalfBits.Table[i];
+            bool same = float.IsNaN(expected) ? float.IsNaN(actual) : BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual);
+            Assert.True(same, $"half 0x{i:X4} → {actual:R} in the table, expected {expected:R}");
+        }
+    }
+
+    [Fact]
     public void A_partial_block_is_refused()
     {
         var bytes = new byte[34];
