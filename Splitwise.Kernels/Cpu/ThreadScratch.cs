@@ -6,7 +6,7 @@ namespace Splitwise.Kernels.Cpu;
 /// </summary>
 internal static unsafe class ThreadScratch
 {
-    /// <summary>Product: a whole [tokens, rows] product that is added into its destination afterwards.</summary>
+    /// <summary>What a buffer holds; <c>Product</c> is a whole [tokens, rows] product that is then added into its destination.</summary>
     public enum Slot { Row, Panel, Tile, PackedActivations, Product, Count }
 
     [ThreadStatic] private static NativeBuffer?[]? s_buffers;
