@@ -12,7 +12,7 @@ public static class OperationsApi
             ? Results.Json(new { status = "ready", model = host.ServedModelName })
             : Results.Json(new { status = host.LoadError is null ? "loading" : "failed", error = host.LoadError }, statusCode: 503));
         app.MapGet("/metrics", (ModelHost host, ServingMetrics metrics) =>
-            Results.Text(metrics.ToPrometheusText(host.Loop?.Load), "text/plain; version=0.0.4"));
+            Results.Text(metrics.ToPrometheusText(host.IsReady ? host.Load : null, host.MachineMetrics()), "text/plain; version=0.0.4"));
         return app;
     }
 }
