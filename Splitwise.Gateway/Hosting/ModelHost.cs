@@ -66,7 +66,7 @@ public sealed class ModelHost : IHostedService, IDisposable
     {
         if (!_options.ModelGiven)
             _log.LogWarning("NO --model GIVEN: serving the synthetic model {Model} (random weights, meaningless text). Pass --model PATH for a real model.", _options.Model);
-        _loading = Task.Run(Load, CancellationToken.None);
+        _loading = Task.Run(LoadModel, CancellationToken.None);
         _refreshing = Task.Run(() => RefreshLoopAsync(_stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
     }
@@ -74,7 +74,7 @@ public sealed class ModelHost : IHostedService, IDisposable
     /// <summary>Completes when loading has finished, successfully or not.</summary>
     public Task WaitUntilLoadedAsync() => _loading ?? Task.CompletedTask;
 
-    private void Load()
+    private void LoadModel()
     {
         try
         {

@@ -24,7 +24,7 @@ public class ServingLoopTests
         var texts = await Task.WhenAll(tasks);
         for (int i = 0; i < requests.Count; i++)
             Assert.True(tokenizer.Decode(requests[i].GreedyIds, true) == texts[i], $"request {i} ({requests[i].Name}) differs when batched: {texts[i]}");
-        Assert.True(server.Host.Loop!.Load.Steps < 16 * 33, "requests were not batched together");
+        Assert.True(server.Host.Load.Steps < 16 * 33, "requests were not batched together");
     }
 
     [Fact]
@@ -40,14 +40,14 @@ public class ServingLoopTests
         var stream = await response.Content.ReadAsStreamAsync(cts.Token);
         var buffer = new byte[256];
         Assert.True(await stream.ReadAsync(buffer, cts.Token) > 0);
-        Assert.True(server.Host.Loop!.Load.BlocksUsed > 0);
+        Assert.True(server.Host.Load.BlocksUsed > 0);
         cts.Cancel();
         response.Dispose();
 
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (server.Host.Loop.Load.BlocksUsed > 0 && DateTime.UtcNow < deadline) await Task.Delay(20);
-        Assert.Equal(0, server.Host.Loop.Load.BlocksUsed);
-        Assert.Equal(0, server.Host.Loop.LiveCount);
+        while (server.Host.Load.BlocksUsed > 0 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.Equal(0, server.Host.Load.BlocksUsed);
+        Assert.Equal(0, server.Host.Runner.InFlight);
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public class ServingLoopTests
             Assert.Equal(first, text);
         }
         // The second request found every full block of the 191-token prompt but the last partial one.
-        Assert.True(server.Host.Loop!.Load.PrefixHitRate > 0.4, $"hit rate {server.Host.Loop.Load.PrefixHitRate}");
+        Assert.True(server.Host.Load.PrefixHitRate > 0.4, $"hit rate {server.Host.Load.PrefixHitRate}");
         Assert.Contains("splitwise_prefix_cache_hit_rate 0.4", await server.Client.GetStringAsync("/metrics"));
     }
 }
