@@ -24,7 +24,8 @@ public sealed class ClusterScheduler
     private readonly TimeProvider _time;
     private List<MachineSnapshot> _reported = [];
     private readonly Dictionary<long, RoutingDecision> _routed = [];
-    // Whole requests on machines whose home is not the mixed pool: while a machine has any, it is borrowed.
+    // Whole requests on machines whose home is not the mixed pool: while a machine has any, it is borrowed. Kept
+    // across refreshes: a machine that misses one report still runs its requests until the gateway releases them.
     private readonly Dictionary<MachineId, int> _borrowedWork = [];
     // Load routed since the last snapshot that could show it, so a burst between refreshes spreads out: by request,
     // and summed by machine so that routing costs the same however many requests are in flight.
