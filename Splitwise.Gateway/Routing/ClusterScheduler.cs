@@ -24,12 +24,15 @@ public sealed class ClusterScheduler
     private readonly TimeProvider _time;
     private List<MachineSnapshot> _reported = [];
     private readonly Dictionary<long, RoutingDecision> _routed = [];
-    // Whole requests on machines whose home is not the mixed pool: while a machine has any, it is borrowed.
+    // Whole requests on machines whose home is not the mixed pool: while a machine has any, it is borrowed. Kept
+    // across refreshes: a machine that misses one report still runs its requests until the gateway releases them.
     private readonly Dictionary<MachineId, int> _borrowedWork = [];
-    // Load routed since the last snapshot that could show it, so a burst between refreshes spreads out.
-    private readonly List<UnreflectedLoad> _unreflected = [];
+    // Load routed since the last snapshot that could show it, so a burst between refreshes spreads out: by request,
+    // and summed by machine so that routing costs the same however many requests are in flight.
+    private readonly Dictionary<long, UnreflectedLoad[]> _unreflected = [];
+    private readonly Dictionary<MachineId, (int Pending, int Blocks)> _added = [];
 
-    private readonly record struct UnreflectedLoad(long RequestId, MachineId Machine, DateTimeOffset RoutedAt, int PromptTokens, int Blocks);
+    private readonly record struct UnreflectedLoad(MachineId Machine, DateTimeOffset RoutedAt, int PromptTokens, int Blocks);
 
     public ClusterScheduler(IRoutingPolicy policy, ClusterSchedulerOptions? options = null, TimeProvider? time = null)
     {
@@ -64,7 +67,14 @@ public sealed class ClusterScheduler
         lock (_lock)
         {
             _reported = machines;
-            _unreflected.RemoveAll(u => u.RoutedAt <= cluster.TakenAt || !seen.Contains(u.Machine));
+            _added.Clear();
+            foreach (var (requestId, loads) in _unreflected.ToList())
+            {
+                var kept = loads.Where(u => u.RoutedAt > cluster.TakenAt && seen.Contains(u.Machine)).ToArray();
+                if (kept.Length == 0) _unreflected.Remove(requestId);
+                else _unreflected[requestId] = kept;
+                foreach (var u in kept) Add(u, +1);
+            }
         }
     }
 
@@ -92,7 +102,8 @@ public sealed class ClusterScheduler
         lock (_lock)
         {
             if (!_routed.Remove(requestId, out var decision)) return;
-            _unreflected.RemoveAll(u => u.RequestId == requestId);
+            if (_unreflected.Remove(requestId, out var loads))
+                foreach (var u in loads) Add(u, -1);
             if (decision is RoutingDecision.Whole { Borrowed: true } whole && _borrowedWork.TryGetValue(whole.Machine, out int n))
             {
                 if (n <= 1) _borrowedWork.Remove(whole.Machine);
@@ -162,18 +173,29 @@ public sealed class ClusterScheduler
         _routed[requestId] = decision;
         var now = _time.GetUtcNow();
         MachineSnapshot Find(MachineId id) => view.First(m => m.Id == id);
-        switch (decision)
+        UnreflectedLoad[] loads = decision switch
         {
-            case RoutingDecision.Split split:
-                // The prompt machine holds the prompt's blocks while it prefills and ships them; the token machine reserves the whole request.
-                _unreflected.Add(new(requestId, split.PromptMachine, now, request.PromptTokens, Find(split.PromptMachine).BlocksFor(request.PromptTokens)));
-                _unreflected.Add(new(requestId, split.TokenMachine, now, 0, Find(split.TokenMachine).BlocksFor(request.KvTokens)));
-                break;
-            case RoutingDecision.Whole whole:
-                _unreflected.Add(new(requestId, whole.Machine, now, request.PromptTokens, Find(whole.Machine).BlocksFor(request.KvTokens)));
-                if (whole.Borrowed) _borrowedWork[whole.Machine] = _borrowedWork.GetValueOrDefault(whole.Machine) + 1;
-                break;
-        }
+            // The prompt machine holds the prompt's blocks while it prefills and ships them; the token machine reserves the whole request.
+            RoutingDecision.Split split =>
+            [
+                new(split.PromptMachine, now, request.PromptTokens, Find(split.PromptMachine).BlocksFor(request.PromptTokens)),
+                new(split.TokenMachine, now, 0, Find(split.TokenMachine).BlocksFor(request.KvTokens)),
+            ],
+            RoutingDecision.Whole whole => [new(whole.Machine, now, request.PromptTokens, Find(whole.Machine).BlocksFor(request.KvTokens))],
+            _ => [],
+        };
+        _unreflected[requestId] = loads;
+        foreach (var u in loads) Add(u, +1);
+        if (decision is RoutingDecision.Whole { Borrowed: true } borrowed)
+            _borrowedWork[borrowed.Machine] = _borrowedWork.GetValueOrDefault(borrowed.Machine) + 1;
+    }
+
+    private void Add(UnreflectedLoad u, int sign)
+    {
+        var (pending, blocks) = _added.GetValueOrDefault(u.Machine);
+        (pending, blocks) = (pending + sign * u.PromptTokens, blocks + sign * u.Blocks);
+        if (pending == 0 && blocks == 0) _added.Remove(u.Machine);
+        else _added[u.Machine] = (pending, blocks);
     }
 
     private List<MachineSnapshot> View(IReadOnlyCollection<MachineId> avoid)
@@ -182,13 +204,8 @@ public sealed class ClusterScheduler
         foreach (var m in _reported)
         {
             if (avoid.Contains(m.Id)) continue;
-            int pending = m.PendingPromptTokens, used = m.KvBlocksUsed;
-            foreach (var u in _unreflected)
-            {
-                if (u.Machine != m.Id) continue;
-                pending += u.PromptTokens;
-                used += u.Blocks;
-            }
+            var extra = _added.GetValueOrDefault(m.Id);
+            int pending = m.PendingPromptTokens + extra.Pending, used = m.KvBlocksUsed + extra.Blocks;
             bool mixed = m.HomeRole == MachineRole.Mixed || _borrowedWork.ContainsKey(m.Id);
             view.Add(m with { PendingPromptTokens = pending, KvBlocksUsed = used, Pool = mixed ? MachineRole.Mixed : m.HomeRole });
         }

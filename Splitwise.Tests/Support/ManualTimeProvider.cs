@@ -15,6 +15,8 @@ public sealed class ManualTimeProvider : TimeProvider
         lock (_gate) return _now;
     }
 
+    public DateTimeOffset Now => GetUtcNow();
+
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
     public override long GetTimestamp() => GetUtcNow().UtcTicks;
 
