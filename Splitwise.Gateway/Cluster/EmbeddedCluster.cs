@@ -53,6 +53,7 @@ public sealed class EmbeddedCluster : IDisposable
     {
         foreach (var machine in _machines) machine.Dispose();
         foreach (var pool in _pools) pool.Dispose();
+        Transport.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _machines.Clear();
         _pools.Clear();
     }
