@@ -84,6 +84,8 @@ public sealed class StepScheduler
         foreach (var seq in order)
         {
             if (seq.Status != SequenceStatus.Running) continue; // preempted earlier in this loop
+            // Prompts-first runs several passes; a prompt admitted with one token left to compute looks like a decode to the last one.
+            if (scheduled.Exists(x => x.Sequence == seq)) continue;
             int n = Math.Min(seq.TotalTokens - seq.ComputedTokenCount, budget);
             if (n <= 0) continue;
             while (!TryGrow(seq, seq.ComputedTokenCount + n))

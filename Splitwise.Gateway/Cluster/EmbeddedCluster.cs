@@ -16,9 +16,12 @@ public sealed class EmbeddedCluster : IDisposable
     private readonly List<WorkerPool> _pools = [];
 
     /// <param name="threadsPerMachine">Kernel threads of each machine; null splits the cores evenly (at least one each).</param>
-    public EmbeddedCluster(LlamaWeights weights, EmbeddedSpec spec, EngineOptions engineOptions, KvTransferOptions transferOptions, int? threadsPerMachine = null)
+    /// <param name="wrapTransport">Wraps the transport the senders use (fault injection in tests).</param>
+    public EmbeddedCluster(LlamaWeights weights, EmbeddedSpec spec, EngineOptions engineOptions, KvTransferOptions transferOptions, int? threadsPerMachine = null,
+                           Func<IKvTransport, IKvTransport>? wrapTransport = null)
     {
         Transport = new InMemoryKvTransport();
+        var senderTransport = wrapTransport?.Invoke(Transport) ?? Transport;
         int threads = threadsPerMachine ?? Math.Max(1, Environment.ProcessorCount / spec.MachineCount);
         try
         {
@@ -30,9 +33,9 @@ public sealed class EmbeddedCluster : IDisposable
                 string endpoint = $"memory:{id}";
                 Machine machine = role switch
                 {
-                    MachineRole.Prompt => new PromptMachine(id, engine, Transport, transferOptions),
+                    MachineRole.Prompt => new PromptMachine(id, engine, senderTransport, transferOptions),
                     MachineRole.Token => new TokenMachine(id, engine, endpoint, transferOptions),
-                    _ => new MixedMachine(id, engine, Transport, endpoint, transferOptions),
+                    _ => new MixedMachine(id, engine, senderTransport, endpoint, transferOptions),
                 };
                 if (machine is TokenMachine token) Transport.Register(endpoint, token.Receiver);
                 if (machine is MixedMachine mixed) Transport.Register(endpoint, mixed.Receiver);

@@ -24,6 +24,7 @@ public sealed class ModelHost : IHostedService, IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loading, _refreshing;
     private LlamaWeights? _weights;
+    private int _disposed;
 
     public ModelHost(GatewayOptions options, ServingMetrics metrics, ILoggerFactory logs)
     {
@@ -176,6 +177,8 @@ public sealed class ModelHost : IHostedService, IDisposable
 
     public void Dispose()
     {
+        // The DI container disposes it as the hosted service and as the singleton: only the first call counts.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stopping.Cancel();
         Embedded?.Dispose();
         _weights?.Dispose();

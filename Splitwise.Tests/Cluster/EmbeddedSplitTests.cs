@@ -37,10 +37,16 @@ public class EmbeddedSplitTests
         }
     }
 
-    private static Split Build(string spec, KvTransferOptions? transfer = null)
+    private static Split Build(string spec, KvTransferOptions? transfer = null, Action<FaultyKvTransport>? faults = null)
     {
         var weights = ModelLoader.Load(SharedData.Stories260K);
-        var cluster = new EmbeddedCluster(weights, EmbeddedSpec.Parse(spec), new EngineOptions(), transfer ?? new KvTransferOptions(), threadsPerMachine: 1);
+        var cluster = new EmbeddedCluster(weights, EmbeddedSpec.Parse(spec), new EngineOptions(), transfer ?? new KvTransferOptions(), threadsPerMachine: 1,
+            wrapTransport: faults is null ? null : inner =>
+            {
+                var faulty = new FaultyKvTransport(inner);
+                faults(faulty);
+                return faulty;
+            });
         var directory = new MachineDirectory();
         foreach (var m in cluster.Machines) directory.Add(m, embedded: true, m.Loop.Load);
         var scheduler = new ClusterScheduler(new JoinShortestQueue());
@@ -78,6 +84,30 @@ public class EmbeddedSplitTests
         Assert.Equal(cases.Count, received.Transfers);
         Assert.True(received.BytesReceived > 0 && sent.BytesSent >= received.BytesReceived, $"sent {sent.BytesSent}, received {received.BytesReceived}");
         Assert.Equal(0, received.FramesRejected);
+        await WaitForAsync(() => split.Cluster.Machines.All(m => m.Loop.Load.BlocksUsed == 0));
+    }
+
+    [Theory]
+    [InlineData(KvFault.CorruptPayload)]
+    [InlineData(KvFault.Truncate)]
+    public async Task A_damaged_frame_is_rejected_and_only_its_request_is_recomputed_correctly(KvFault fault)
+    {
+        FaultyKvTransport faults = null!;
+        using var split = Build("prompt=1,token=1", new KvTransferOptions { LayerwiseMinTokens = 1 }, f =>
+        {
+            faults = f;
+            f.InjectIntoRequestNumber(2, layerFrameIndex: 1, fault);
+        });
+        var cases = Cases;
+        var outputs = await Task.WhenAll(cases.Select(c => GenerateAsync(split.Runner, c.PromptIds, c.GreedyIds.Length)));
+        for (int i = 0; i < cases.Count; i++) Assert.True(cases[i].GreedyIds.SequenceEqual(outputs[i]), $"{cases[i].Name}: got [{string.Join(",", outputs[i])}]");
+
+        Assert.Equal(1, faults.FaultsApplied);
+        Assert.Equal(1, split.Metrics.RetryCount("kv_transfer")); // the hit request, and no other
+        var received = (await split.Cluster.Machines.OfType<TokenMachine>().Single().GetLoadAsync(default)).Transfer;
+        Assert.True(received.FramesRejected >= 1, "the damaged frame was not rejected");
+        Assert.Equal(1, received.TransfersFailed);
+        Assert.Equal(cases.Count - 1, received.Transfers);
         await WaitForAsync(() => split.Cluster.Machines.All(m => m.Loop.Load.BlocksUsed == 0));
     }
 

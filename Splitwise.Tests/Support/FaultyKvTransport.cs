@@ -32,6 +32,16 @@ public sealed class FaultyKvTransport(IKvTransport inner) : IKvTransport
 
     public void Inject(long requestId, int layerFrameIndex, KvFault fault) => _faults[(requestId, layerFrameIndex)] = fault;
 
+    private readonly ConcurrentDictionary<(int Ordinal, int Index), KvFault> _ordinalFaults = new();
+    private readonly ConcurrentDictionary<long, int> _ordinals = new();
+    private int _requestsSeen;
+
+    /// <summary>Damages a frame of the <paramref name="ordinal"/>-th request (from 0) to send KV, for callers that do not know request ids in advance.</summary>
+    public void InjectIntoRequestNumber(int ordinal, int layerFrameIndex, KvFault fault) => _ordinalFaults[(ordinal, layerFrameIndex)] = fault;
+
+    /// <summary>Request ids whose frames were damaged.</summary>
+    public ConcurrentBag<long> DamagedRequests { get; } = [];
+
     /// <summary>Stops forwarding and closes every connection towards the receiver, which then closes its side.</summary>
     public void DropAll()
     {
@@ -74,8 +84,10 @@ public sealed class FaultyKvTransport(IKvTransport inner) : IKvTransport
         var bytes = KvFrameCodec.Encode(frame);
         if (frame.Kind != KvFrameKind.LayerData) return bytes;
         int index = _layerFrames.AddOrUpdate(frame.RequestId, 0, (_, n) => n + 1);
-        if (!_faults.TryRemove((frame.RequestId, index), out var fault)) return bytes;
+        int ordinal = _ordinals.GetOrAdd(frame.RequestId, _ => Interlocked.Increment(ref _requestsSeen) - 1);
+        if (!_faults.TryRemove((frame.RequestId, index), out var fault) && !_ordinalFaults.TryRemove((ordinal, index), out fault)) return bytes;
         Interlocked.Increment(ref _applied);
+        DamagedRequests.Add(frame.RequestId);
         int payload = frame.Payload.Length;
         switch (fault)
         {

@@ -78,3 +78,26 @@ public class PromptsFirstSchedulerTests
         Assert.Equal(FinishReason.Length, seq.FinishReason);
     }
 }
+
+/// <summary>Regression: a prompt whose prefix is cached up to its last token is scheduled once, not again as a decode.</summary>
+public class PromptsFirstPrefixCacheTests
+{
+    [Fact]
+    public void A_prompt_cached_but_for_its_last_token_is_scheduled_once_in_its_step()
+    {
+        var s = new StepScheduler(new SchedulerOptions { MaxBatchedTokens = 64, PromptsFirst = true }, new BlockAllocator(64), 16);
+        int[] prompt = Enumerable.Range(10, 33).ToArray(); // two full blocks and one token
+        var first = new Sequence(1, prompt, new SamplingParams { Temperature = 0, MaxTokens = 2 });
+        s.Add(first);
+        while (s.HasWork)
+        {
+            var b = s.Schedule();
+            s.Update(b, b.Sequences.Select(x => x.SamplesToken ? new SampledToken(5, 0, null) : (SampledToken?)null).ToList(), [2], 4096);
+        }
+        var second = new Sequence(2, prompt, new SamplingParams { Temperature = 0, MaxTokens = 2 });
+        s.Add(second);
+        var batch = s.Schedule();
+        var entry = Assert.Single(batch.Sequences);
+        Assert.Equal(1, entry.TokenCount); // 32 tokens came from the prefix cache
+    }
+}
