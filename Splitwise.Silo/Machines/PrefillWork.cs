@@ -16,7 +16,8 @@ internal sealed class PrefillWork(EngineLoop loop, KvStreamSender sender)
         long arrival = Stopwatch.GetTimestamp();
         Sequence? seq = null;
         // The engine stops after one token; whether that token really ends the request is judged below with the real limits.
-        var stream = loop.Submit(order.Prompt, order.Sampling with { MaxTokens = 1 },
+        // min_tokens is capped too (a request's min_tokens may exceed this one-token budget); it still keeps EOS out of the first token.
+        var stream = loop.Submit(order.Prompt, order.Sampling with { MaxTokens = 1, MinTokens = Math.Min(order.Sampling.MinTokens, 1) },
             beforeQueued: s =>
             {
                 seq = s;

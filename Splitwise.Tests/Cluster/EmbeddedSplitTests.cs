@@ -87,6 +87,20 @@ public class EmbeddedSplitTests
         await WaitForAsync(() => split.Cluster.Machines.All(m => m.Loop.Load.BlocksUsed == 0));
     }
 
+    [Fact]
+    public async Task A_request_with_min_tokens_above_one_is_split_and_gets_exactly_its_tokens()
+    {
+        // Load testers force output lengths with min_tokens = max_tokens; the prompt machine's one-token prefill must accept that.
+        using var split = Build("prompt=1,token=1");
+        var c = Cases[0];
+        int n = c.GreedyIds.Length;
+        var ids = new List<int>();
+        await foreach (var ev in split.Runner.RunAsync(c.PromptIds, new SamplingParams { Temperature = 0, MaxTokens = n, MinTokens = n }, CancellationToken.None))
+            if (ev.Token is { } t) ids.Add(t.Id);
+        Assert.Equal(n, ids.Count);
+        Assert.Equal(1, split.Metrics.SplitRequests);
+    }
+
     [Theory]
     [InlineData(KvFault.CorruptPayload)]
     [InlineData(KvFault.Truncate)]
