@@ -9,6 +9,7 @@
 # Usage: benchmarks/split-vs-mixed.sh [OUT_DIR]      (default out/split-vs-mixed; run from anywhere)
 # Settings (environment, defaults below): MODEL MAX_MODEL_LEN RATE REQUESTS SEED DURATION DRAIN TIMEOUT
 #   BASELINE_REQUESTS TRACE KV_CACHE_GB SKIP_BUILD=1 (reuse the Release build)
+#   GATEWAY_FLAGS (extra gateway flags for both sides, e.g. "--kv-lease-seconds 60"; default none)
 # Everything is bounded: at most REQUESTS requests per side, none sent after DURATION s, in-flight ones cancelled
 # DRAIN s later, 180 s to become ready, 20 s to stop. Whatever happens, the gateway this script started is stopped.
 set -euo pipefail
@@ -26,6 +27,7 @@ TIMEOUT="${TIMEOUT:-240}"
 BASELINE_REQUESTS="${BASELINE_REQUESTS:-3}"
 KV_CACHE_GB="${KV_CACHE_GB:-1}"
 TRACE="${TRACE:-$ROOT/../shared/traces/AzureLLMInferenceTrace_conv.csv}"
+read -r -a EXTRA_FLAGS <<< "${GATEWAY_FLAGS:-}"
 
 GATEWAY_DLL="$ROOT/Splitwise.Gateway/bin/Release/net10.0/Splitwise.Gateway.dll"
 LOADTEST_DLL="$ROOT/benchmarks/Splitwise.LoadTest/bin/Release/net10.0/Splitwise.LoadTest.dll"
@@ -62,7 +64,7 @@ fi
   echo "date_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "host=$(hostname) cpus=$(nproc) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
   echo "commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  echo "model=$MODEL max_model_len=$MAX_MODEL_LEN rate=$RATE requests=$REQUESTS seed=$SEED duration=$DURATION drain=$DRAIN kv_cache_gb=$KV_CACHE_GB"
+  echo "model=$MODEL max_model_len=$MAX_MODEL_LEN rate=$RATE requests=$REQUESTS seed=$SEED duration=$DURATION drain=$DRAIN kv_cache_gb=$KV_CACHE_GB gateway_flags=${GATEWAY_FLAGS:-none}"
   echo "load_before=$(cut -d' ' -f1-3 /proc/loadavg)"
 } > "$OUT/machine.txt"
 
@@ -73,7 +75,7 @@ run_side() {
   echo "== $label: gateway --embedded $embedded --threads 1 on 127.0.0.1:$port (load $(cut -d' ' -f1-3 /proc/loadavg))"
   # Warnings and errors only: the per-request info lines would dwarf everything else in the log.
   Logging__LogLevel__Default=Warning dotnet "$GATEWAY_DLL" --model "$MODEL" --host 127.0.0.1 --port "$port" --max-model-len "$MAX_MODEL_LEN" \
-    --embedded "$embedded" --threads 1 --kv-cache-gb "$KV_CACHE_GB" > "$dir/gateway.log" 2>&1 &
+    --embedded "$embedded" --threads 1 --kv-cache-gb "$KV_CACHE_GB" "${EXTRA_FLAGS[@]}" > "$dir/gateway.log" 2>&1 &
   GATEWAY_PID=$!
 
   local ready=0

@@ -38,6 +38,11 @@ public sealed record GatewayOptions
     public int PromptQueueThreshold { get; init; } = 8192;
     /// <summary>Prompts at least this long stream their KV layer by layer during prefill. Default 512.</summary>
     public int LayerwiseMinTokens { get; init; } = 512;
+    /// <summary>
+    /// How long a token machine holds a split request's reserved KV blocks with no frame arriving. Default 5 s.
+    /// A request whose prefill waits longer than this in the prompt machine's queue loses its reservation and is recomputed.
+    /// </summary>
+    public TimeSpan KvLease { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>Secret that silos and KV peers must prove. Default none (loopback development only).</summary>
     public string? ClusterSecret { get; init; }
     /// <summary>Standard host settings (--environment=, --contentRoot=, --applicationName=) passed on to ASP.NET Core.</summary>

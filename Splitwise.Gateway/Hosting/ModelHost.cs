@@ -111,7 +111,7 @@ public sealed class ModelHost : IHostedService, IDisposable
         }
     }
 
-    private KvTransferOptions TransferOptions => new() { LayerwiseMinTokens = _options.LayerwiseMinTokens, ClusterSecret = _options.ClusterSecret };
+    private KvTransferOptions TransferOptions => new() { LayerwiseMinTokens = _options.LayerwiseMinTokens, Lease = _options.KvLease, ClusterSecret = _options.ClusterSecret };
 
     /// <summary>Keeps the scheduler's view of the machines' queues and memory a few milliseconds fresh.</summary>
     private async Task RefreshLoopAsync(CancellationToken cancellationToken)

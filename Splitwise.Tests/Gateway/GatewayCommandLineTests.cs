@@ -23,11 +23,15 @@ public class GatewayCommandLineTests
         Assert.False(defaults.ModelGiven);
         Assert.Equal(GatewayOptions.DefaultModel, defaults.Model);
         Assert.Equal(8000, defaults.Port);
+        Assert.Equal(TimeSpan.FromSeconds(5), defaults.KvLease);
+        Assert.Equal(TimeSpan.FromSeconds(30), GatewayCommandLine.Parse(["--kv-lease-seconds", "30"]).KvLease);
     }
 
     [Theory]
     [InlineData("--modle", "x")]
     [InlineData("--port", "eighty")]
+    [InlineData("--kv-lease-seconds", "0")]
+    [InlineData("--kv-lease-seconds", "soon")]
     [InlineData("--chat-template", "/no/such/template.jinja")]
     public void Typos_bad_values_and_missing_files_are_refused(string flag, string value)
     {
