@@ -7,17 +7,10 @@ namespace Splitwise.Tests.Engine.Scheduling;
 /// <summary>Mixed machines' policy (prompts first, decodes deferred a bounded number of steps) and the prompt-queue figure, on scripted states.</summary>
 public class PromptsFirstSchedulerTests
 {
-    private static readonly int[] Eos = [2];
-    private static SamplingParams Params(int maxTokens) => new() { Temperature = 0, MaxTokens = maxTokens };
-    private static int[] Prompt(int length, int seed = 0) => Enumerable.Range(0, length).Select(i => 10 + (i * 7 + seed) % 90).ToArray();
+    private static SamplingParams Params(int maxTokens) => StepSchedulerTests.Params(maxTokens);
+    private static int[] Prompt(int length, int seed = 0) => StepSchedulerTests.Prompt(length, seed);
+    private static ScheduledBatch StepOnce(StepScheduler s) => StepSchedulerTests.StepOnce(s);
 
-    private static ScheduledBatch StepOnce(StepScheduler s)
-    {
-        var batch = s.Schedule();
-        var sampled = batch.Sequences.Select(x => x.SamplesToken ? new SampledToken(5, 0, null) : (SampledToken?)null).ToList();
-        s.Update(batch, sampled, Eos, maxModelLength: 4096);
-        return batch;
-    }
 
     [Theory]
     [InlineData(1)]
@@ -89,11 +82,7 @@ public class PromptsFirstPrefixCacheTests
         int[] prompt = Enumerable.Range(10, 33).ToArray(); // two full blocks and one token
         var first = new Sequence(1, prompt, new SamplingParams { Temperature = 0, MaxTokens = 2 });
         s.Add(first);
-        while (s.HasWork)
-        {
-            var b = s.Schedule();
-            s.Update(b, b.Sequences.Select(x => x.SamplesToken ? new SampledToken(5, 0, null) : (SampledToken?)null).ToList(), [2], 4096);
-        }
+        while (s.HasWork) StepSchedulerTests.StepOnce(s);
         var second = new Sequence(2, prompt, new SamplingParams { Temperature = 0, MaxTokens = 2 });
         s.Add(second);
         var batch = s.Schedule();
