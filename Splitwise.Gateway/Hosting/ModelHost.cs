@@ -26,6 +26,7 @@ public sealed class ModelHost : IHostedService, IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loading, _refreshing;
     private LlamaWeights? _weights;
+    private int _disposed;
 
     public ModelHost(GatewayOptions options, ServingMetrics metrics, ILoggerFactory logs)
     {
@@ -219,6 +220,8 @@ public sealed class ModelHost : IHostedService, IDisposable
 
     public void Dispose()
     {
+        // Registered both as a singleton and as the hosted service's instance, so the container disposes it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _stopping.Cancel();
         Embedded?.Dispose();
         Membership?.Dispose();
