@@ -13,4 +13,20 @@ public sealed record KvTransferOptions
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>Shared secret a peer must prove before its frames are read; null = no check. Default null.</summary>
     public string? ClusterSecret { get; init; }
+    /// <summary>
+    /// Largest LayerData payload a sender puts in one frame; a longer token range goes out as several frames, so a
+    /// receiver never buffers much before checking a checksum. At most <see cref="KvFrameCodec.MaxPayloadBytes"/>. Default 1 MiB.
+    /// </summary>
+    public int MaxFrameBytes { get; init; } = 1 << 20;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the option that makes no sense.</summary>
+    public void Validate()
+    {
+        if (LayerwiseMinTokens < 1) throw new ArgumentException($"KvTransferOptions.LayerwiseMinTokens must be at least 1 (got {LayerwiseMinTokens}).");
+        if (Lease <= TimeSpan.Zero) throw new ArgumentException($"KvTransferOptions.Lease must be positive (got {Lease}).");
+        if (AckTimeout <= TimeSpan.Zero) throw new ArgumentException($"KvTransferOptions.AckTimeout must be positive (got {AckTimeout}).");
+        if (ConnectTimeout <= TimeSpan.Zero) throw new ArgumentException($"KvTransferOptions.ConnectTimeout must be positive (got {ConnectTimeout}).");
+        if (MaxFrameBytes < 1 || MaxFrameBytes > KvFrameCodec.MaxPayloadBytes)
+            throw new ArgumentException($"KvTransferOptions.MaxFrameBytes must be in 1..{KvFrameCodec.MaxPayloadBytes} (got {MaxFrameBytes}).");
+    }
 }
