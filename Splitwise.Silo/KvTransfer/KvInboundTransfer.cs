@@ -1,16 +1,5 @@
 namespace Splitwise.Silo.KvTransfer;
 
-internal enum KvInboundState
-{
-    Receiving,
-    /// <summary>End arrived with every token in place; waiting for Forget (decode started) or the lease.</summary>
-    Complete,
-    /// <summary>Refused (bad frame, incomplete End, Abort); the machine releases the blocks.</summary>
-    Failed,
-    /// <summary>Expired or forgotten: no longer in the receiver's table; nothing may touch the blocks.</summary>
-    Gone,
-}
-
 /// <summary>
 /// One expected request on the receiving side: its reserved blocks, what has arrived, and its lease. Every change
 /// and every write into its blocks happens under <see cref="Gate"/>, so expiry (which hands the blocks back to the

@@ -5,15 +5,6 @@ using Splitwise.Silo.Machines.Messages;
 
 namespace Splitwise.Silo.KvTransfer;
 
-/// <summary>A frame on its way out, with the pooled array behind its payload (returned once it is written or dropped).</summary>
-internal readonly record struct OutgoingFrame(KvOutboundTransfer Transfer, KvFrame Frame, byte[]? Rented)
-{
-    public void Release()
-    {
-        if (Rented != null) ArrayPool<byte>.Shared.Return(Rented);
-    }
-}
-
 /// <summary>
 /// One routed prompt on the sending side: which tokens of each layer have been copied out, the frames held back
 /// (short prompts), the connection it went out on, and the acknowledgement it waits for.

@@ -26,6 +26,7 @@ public sealed class KvStreamReceiver : IDisposable
     private readonly ConcurrentDictionary<long, KvInboundTransfer> _requests = new();
     private readonly ConcurrentDictionary<KvReceiverConnection, byte> _connections = new();
     private readonly ITimer _sweep;
+    private bool _disposed;
     private long _transfers, _bytesSent, _bytesReceived, _framesRejected, _failed, _transferTicks;
 
     public KvStreamReceiver(KvCache cache, KvTransferOptions options, TimeProvider? time = null)
@@ -52,6 +53,7 @@ public sealed class KvStreamReceiver : IDisposable
         ArgumentNullException.ThrowIfNull(blockTable);
         ArgumentNullException.ThrowIfNull(expired);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(promptTokens);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
         int needed = (promptTokens + _cache.BlockSize - 1) / _cache.BlockSize;
         if (blockTable.Count < needed)
             throw new ArgumentException($"Request {requestId}: {promptTokens} prompt tokens need {needed} blocks; the block table has {blockTable.Count}.", nameof(blockTable));
@@ -135,6 +137,7 @@ public sealed class KvStreamReceiver : IDisposable
     /// <summary>Stops the lease sweep and fails every waiter; expects nothing after.</summary>
     public void Dispose()
     {
+        Volatile.Write(ref _disposed, true);
         _sweep.Dispose();
         foreach (var id in _requests.Keys) Forget(id);
     }
@@ -177,7 +180,7 @@ public sealed class KvStreamReceiver : IDisposable
             refusal = $"no Hello within {_options.ConnectTimeout.TotalSeconds:0.###} s";
         }
         if (refusal != null) Interlocked.Increment(ref _framesRejected);
-        Reply(state, refusal == null ? KvFrame.Ack(0) : KvFrame.Nack(0, $"connection refused: {refusal}"));
+        Reply(state, refusal == null ? KvFrame.Ack(0) : KvFrame.Nack(0, refusal));
         return await FlushAsync(state, cancellationToken).ConfigureAwait(false) && refusal == null;
     }
 

@@ -64,4 +64,20 @@ public class KvSplitEndToEndTests
             Assert.All(outcomes, o => Assert.Equal(rig.Weights.Config.LayerCount + 1, o.Report!.Frames));
         }
     }
+
+    [Fact]
+    public async Task A_prefill_that_reuses_cached_prefix_blocks_still_sends_the_whole_prompt()
+    {
+        // The second round's prompts find their full blocks in the prompt engine's prefix cache, so its first chunk
+        // starts past token 0: those tokens were never written in this prefill and must be copied from the cache.
+        var options = new KvTransferOptions { LayerwiseMinTokens = 1 };
+        await using var rig = KvSplitRig.Create(KvLink.InMemory, options, maxBatchedTokens: 64, promptPrefixCaching: true);
+        foreach (var round in new[] { "first", "second" })
+        {
+            foreach (var c in KvSplitRig.Cases) rig.Start(c);
+            var outcomes = await rig.RunAsync(TimeSpan.FromSeconds(60));
+            Assert.True(KvSplitRig.Mismatches(outcomes) is [], $"{round} round: {string.Join("; ", KvSplitRig.Mismatches(outcomes))}");
+        }
+        Assert.True(rig.Prompt.PrefixHitRate > 0);
+    }
 }

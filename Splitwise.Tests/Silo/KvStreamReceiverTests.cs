@@ -292,6 +292,20 @@ public sealed class KvStreamReceiverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_hello_of_another_protocol_version_is_refused_naming_the_versions()
+    {
+        var hello = KvFrameCodec.Encode(KvHello.Frame("alpha"));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(hello.AsSpan(4), KvFrameCodec.Version + 1);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(hello.AsSpan(40), Crc32C.Compute(hello.AsSpan(0, 40)));
+        await using var peer = new RawKvPeer(await _transport.ConnectAsync("token", CancellationToken.None));
+        await peer.SendBytesAsync(hello);
+        var answer = await peer.ReadAsync();
+        Assert.Equal(KvFrameKind.Nack, answer.Kind);
+        Assert.Contains($"unsupported KV frame version {KvFrameCodec.Version + 1} (this build speaks {KvFrameCodec.Version})", answer.Reason);
+        Assert.True(await peer.ClosedAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
     public async Task Receive_buffer_use_counts_a_frame_still_arriving()
     {
         Expect(1, [0, 1, 2], 10);

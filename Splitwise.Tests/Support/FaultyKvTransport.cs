@@ -5,16 +5,6 @@ using Splitwise.Silo.KvTransfer;
 
 namespace Splitwise.Tests.Support;
 
-public enum KvFault
-{
-    /// <summary>One payload byte flipped: the header is sound, the payload checksum fails.</summary>
-    CorruptPayload,
-    /// <summary>Only the header and half the payload go out; the next frame follows straight after.</summary>
-    Truncate,
-    /// <summary>One byte of the request id flipped: the header checksum fails, so the frame cannot be attributed.</summary>
-    CorruptHeader,
-}
-
 /// <summary>
 /// Wraps a transport and re-frames what a sender writes, damaging chosen frames on the way: the Nth LayerData frame
 /// (counted from 0) of a given request id. Replies pass through untouched. <see cref="DropAll"/> cuts every

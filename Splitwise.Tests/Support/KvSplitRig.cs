@@ -12,29 +12,6 @@ using Splitwise.Silo.Machines.Messages;
 
 namespace Splitwise.Tests.Support;
 
-public enum KvLink
-{
-    InMemory,
-    Tcp,
-}
-
-/// <summary>One split request in a <see cref="KvSplitRig"/>: the token-side reservation and the prompt-side prefill.</summary>
-public sealed class SplitRequest(GoldenCase c, Sequence reserved, Sequence prefill, long handoffId)
-{
-    public GoldenCase Case { get; } = c;
-    public Sequence Reserved { get; } = reserved;
-    public Sequence Prefill { get; } = prefill;
-    /// <summary>The id frames carry: normally the reservation's, a different one to aim at a request the receiver does not expect.</summary>
-    public long HandoffId { get; } = handoffId;
-    public Task<KvTransferReport>? Sent { get; set; }
-}
-
-/// <summary>How one split request ended: its decoded output, or the errors each side reported.</summary>
-public sealed record SplitOutcome(SplitRequest Request, IReadOnlyList<int>? Output, KvTransferReport? Report, Exception? SenderError, Exception? ReceiverError)
-{
-    public bool Succeeded => Output != null;
-}
-
 /// <summary>
 /// A prompt engine with a <see cref="KvStreamSender"/> as its layer sink, and a token engine whose blocks a
 /// <see cref="KvStreamReceiver"/> fills, joined by an in-memory or loopback TCP link, on stories260k. While KV lands
@@ -75,11 +52,12 @@ public sealed class KvSplitRig : IAsyncDisposable
     public ConcurrentQueue<long> Expired { get; } = new();
 
     /// <param name="wrap">Puts a fault injector between the sender and the link.</param>
+    /// <param name="promptPrefixCaching">Lets the prompt engine reuse cached prefix blocks, so a prefill may start past token 0.</param>
     public static KvSplitRig Create(KvLink link, KvTransferOptions senderOptions, KvTransferOptions? receiverOptions = null, int maxBatchedTokens = 512,
-        TimeProvider? time = null, Func<IKvTransport, IKvTransport>? wrap = null)
+        TimeProvider? time = null, Func<IKvTransport, IKvTransport>? wrap = null, bool promptPrefixCaching = false)
     {
         var weights = ModelLoader.Load(SharedData.Stories260K);
-        var prompt = new LlmEngine(weights, new EngineOptions { Scheduler = new() { MaxBatchedTokens = maxBatchedTokens, EnablePrefixCaching = false } });
+        var prompt = new LlmEngine(weights, new EngineOptions { Scheduler = new() { MaxBatchedTokens = maxBatchedTokens, EnablePrefixCaching = promptPrefixCaching } });
         var token = new LlmEngine(weights, new EngineOptions());
         var receiver = new KvStreamReceiver(token.Cache, receiverOptions ?? senderOptions, time);
         IKvTransport transport;
