@@ -17,7 +17,7 @@ namespace Splitwise.Tests.EndToEnd;
 [Collection(nameof(ProcessClusterCollection))]
 public class ClusterKillTests
 {
-    private const int MaxTokens = 160;
+    private const int MaxTokens = 300; // the longest golden prompt (191) plus this stays inside the 512-token context
 
     /// <summary>One client stream as it arrived: token ids in order, finishes, usage chunks.</summary>
     private sealed class StreamRecord
@@ -92,11 +92,9 @@ public class ClusterKillTests
             Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), $"streams did not start: {string.Join(",", records.Select(r => r.Count))}\n{cluster.AllTails()}");
             await Task.Delay(5);
         }
-        var tokenBefore = await cluster.SiloLoadAsync("token-0");
         cluster.Silos["token-0"].Kill();
         var atKill = records.Select(r => r.Count).ToArray();
-        Assert.True(atKill.All(n => n < MaxTokens / 2), $"a stream was too far along when the token process died: {string.Join(",", atKill)}");
-        Assert.True(tokenBefore.Running > 0, "nothing was decoding on the token process");
+        Assert.True(atKill.All(n => n < MaxTokens), $"a stream had finished before the token process died: {string.Join(",", atKill)}");
 
         var all = Task.WhenAll(streams);
         if (await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(60))) != all)
@@ -115,9 +113,10 @@ public class ClusterKillTests
             Assert.Equal(prompts[i].Length, (int)usage["prompt_tokens"]!);
         }
 
-        // The prompt process finished them (the only machine left), and the dead one leaves the directory.
+        // Each stream lost its token machine once and resumed (on the prompt process, the only machine left).
         var metrics = await cluster.Client.GetStringAsync("/metrics");
-        Assert.Contains("splitwise_request_retries_total{reason=\"machine_failure\"}", metrics);
+        Assert.Contains($"splitwise_request_retries_total{{reason=\"machine_failure\"}} {prompts.Length}\n", metrics);
+        // The dead machine leaves the directory after three missed heartbeats.
         var ready = await cluster.WaitForReadyAsync(r => ProcessCluster.Count(r, MachineRole.Token) == 0, "the killed token process to leave", 10);
         Assert.Equal(1, ProcessCluster.Count(ready, MachineRole.Prompt));
         Assert.Equal("ready", (string?)ready["status"]);

@@ -2,13 +2,14 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Splitwise.Silo.Hosting;
+using Splitwise.Silo.KvTransfer;
 using Splitwise.Silo.Machines;
 using Splitwise.Silo.Wire;
 using Splitwise.Tests.Support;
 
 namespace Splitwise.Tests.EndToEnd;
 
-/// <summary>Silo processes joining a gateway process: retrying while it is away, and refused without the secret.</summary>
+/// <summary>Silo processes joining a gateway process: retrying while it is away, and refused without the secret (as are callers of a silo).</summary>
 [Trait("Category", "E2E")]
 [Collection(nameof(ProcessClusterCollection))]
 public class ClusterMembershipProcessTests
@@ -60,5 +61,18 @@ public class ClusterMembershipProcessTests
         }
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(control, ControlRoutes.Health))).StatusCode);
         Assert.True((await cluster.SiloLoadAsync("token-0")).BlocksTotal > 0);
+
+        // Its KV endpoint refuses a peer with the wrong secret before reading a frame, and takes one with the right one.
+        string kvEndpoint = (string)(await cluster.MachinesAsync()).Single(m => (string?)m!["id"] == "token-0")!["kv_endpoint"]!;
+        var tcp = new TcpKvTransport();
+        await using (var wrong = new RawKvPeer(await tcp.ConnectAsync(kvEndpoint, CancellationToken.None)))
+        {
+            await wrong.SendAsync(KvHello.Frame("not-the-secret"));
+            var answer = await wrong.ReadAsync();
+            Assert.Equal(KvFrameKind.Nack, answer.Kind);
+            Assert.Contains("secret", answer.Reason);
+            Assert.True(await wrong.ClosedAsync(TimeSpan.FromSeconds(10)));
+        }
+        await using var right = await RawKvPeer.ConnectAsync(tcp, kvEndpoint, ProcessCluster.Secret);
     }
 }
