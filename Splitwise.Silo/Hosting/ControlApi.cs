@@ -24,10 +24,10 @@ public static class ControlApi
             if (await ControlResponses.ReadBodyAsync<GenerateOrder>(c) is { } order)
                 await ControlResponses.StreamEventsAsync(c, machine.GenerateAsync(order, c.RequestAborted));
         });
-        app.MapPost(ControlRoutes.Prefill, (HttpContext c) => WithRole<IPromptMachine>(c, machine, "prefill", PrefillAsync));
-        app.MapPost(ControlRoutes.Reserve, (HttpContext c) => WithRole<ITokenMachine>(c, machine, "reserve", ReserveAsync));
-        app.MapPost(ControlRoutes.Decode, (HttpContext c) => WithRole<ITokenMachine>(c, machine, "decode", DecodeAsync));
-        app.MapPost(ControlRoutes.Release, (HttpContext c) => WithRole<ITokenMachine>(c, machine, "release", ReleaseAsync));
+        app.MapPost(ControlRoutes.Prefill, (HttpContext c) => WithRoleAsync<IPromptMachine>(c, machine, "prefill", PrefillAsync));
+        app.MapPost(ControlRoutes.Reserve, (HttpContext c) => WithRoleAsync<ITokenMachine>(c, machine, "reserve", ReserveAsync));
+        app.MapPost(ControlRoutes.Decode, (HttpContext c) => WithRoleAsync<ITokenMachine>(c, machine, "decode", DecodeAsync));
+        app.MapPost(ControlRoutes.Release, (HttpContext c) => WithRoleAsync<ITokenMachine>(c, machine, "release", ReleaseAsync));
         return app;
     }
 
@@ -59,7 +59,7 @@ public static class ControlApi
             });
     }
 
-    private static Task WithRole<T>(HttpContext context, IMachine machine, string verb, Func<HttpContext, T, Task> handle) where T : class
+    private static Task WithRoleAsync<T>(HttpContext context, IMachine machine, string verb, Func<HttpContext, T, Task> handle) where T : class
         => machine is T typed
             ? handle(context, typed)
             : ControlResponses.WriteErrorAsync(context, new ControlError(ControlError.Unsupported,

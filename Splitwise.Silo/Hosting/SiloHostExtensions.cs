@@ -14,8 +14,8 @@ public static class SiloHostExtensions
         builder.WebHost.ConfigureKestrel(k => k.Listen(listen));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(hosted);
-        builder.Services.AddSingleton<MembershipService>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<MembershipService>());
+        builder.Services.AddSingleton<RegistrationHost>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RegistrationHost>());
         return builder;
     }
 

@@ -10,9 +10,3 @@ namespace Splitwise.Silo.Membership;
 /// </summary>
 public sealed record MachineRegistration(
     MachineId Id, MachineRole Role, string ControlUrl, string? KvEndpoint, string Instance, ModelShape Model, int HeartbeatMs, MachineLoad Load);
-
-/// <summary>The gateway's answer: the heartbeat interval it counts silence by (a silo never beats slower).</summary>
-public sealed record RegistrationReply(int HeartbeatMs);
-
-/// <summary>A silo's periodic "still here", with its load for the cluster scheduler.</summary>
-public sealed record MachineHeartbeat(MachineId Id, string Instance, MachineLoad Load);

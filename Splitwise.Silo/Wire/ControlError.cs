@@ -50,6 +50,3 @@ public sealed record ControlError(string Type, string Message, long? RequestId =
         _ => new IOException($"{source} answered {Type}: {Message}"),
     };
 }
-
-/// <summary>The body of every error response: <c>{"error": {"type", "message", "request_id"}}</c>.</summary>
-public sealed record ControlErrorBody(ControlError Error);

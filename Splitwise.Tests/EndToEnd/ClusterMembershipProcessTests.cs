@@ -43,7 +43,7 @@ public class ClusterMembershipProcessTests
         using var cluster = await ProcessCluster.StartAsync(1000, MachineRole.Token);
         var intruder = cluster.StartSilo(MachineRole.Prompt, "prompt-intruder", secret: "not-the-secret");
         Assert.True(await intruder.WaitForExitAsync(TimeSpan.FromSeconds(20)), $"the refused silo kept running\n{intruder.Tail()}");
-        Assert.Equal(MembershipService.RefusedExitCode, intruder.ExitCode);
+        Assert.Equal(RegistrationHost.RefusedExitCode, intruder.ExitCode);
         Assert.Contains("401", intruder.Output);
         Assert.DoesNotContain(await cluster.MachinesAsync(), m => (string?)m!["id"] == "prompt-intruder");
         Assert.Equal(0, ProcessCluster.Count(JsonNode.Parse(await (await cluster.Client.GetAsync("/ready")).Content.ReadAsStringAsync())!, MachineRole.Prompt));

@@ -78,7 +78,7 @@ public class GatewayRegistrationTests
             Fast, NullLogger.Instance);
     }
 
-    private static async Task Eventually(Func<bool> condition, string what, double seconds = 10)
+    private static async Task EventuallyAsync(Func<bool> condition, string what, double seconds = 10)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (!condition())
@@ -101,7 +101,7 @@ public class GatewayRegistrationTests
 
         var gateway = new FakeGateway { HeartbeatMs = 30 };
         await using var app = await LoopbackApp.StartAsync(gateway.Map, port);
-        await Eventually(() => gateway.Heartbeats.Count >= 3, "three heartbeats");
+        await EventuallyAsync(() => gateway.Heartbeats.Count >= 3, "three heartbeats");
         Assert.Equal(RegistrationState.Registered, registration.State);
         Assert.Single(gateway.Registrations);
         Assert.All(gateway.Secrets, s => Assert.Equal(Secret, s));
@@ -125,12 +125,12 @@ public class GatewayRegistrationTests
         using var registration = Registration(app.BaseAddress);
         using var stop = new CancellationTokenSource();
         var running = registration.RunAsync(stop.Token);
-        await Eventually(() => gateway.Heartbeats.Count >= 1, "a heartbeat");
+        await EventuallyAsync(() => gateway.Heartbeats.Count >= 1, "a heartbeat");
         gateway.Forget = true;
-        await Eventually(() => gateway.Registrations.Count >= 2, "a second registration");
+        await EventuallyAsync(() => gateway.Registrations.Count >= 2, "a second registration");
         gateway.Forget = false;
         int before = gateway.Heartbeats.Count;
-        await Eventually(() => gateway.Heartbeats.Count > before, "heartbeats after re-registering");
+        await EventuallyAsync(() => gateway.Heartbeats.Count > before, "heartbeats after re-registering");
         Assert.True(registration.Registrations >= 2);
         stop.Cancel();
         await running.WaitAsync(TimeSpan.FromSeconds(5));

@@ -10,7 +10,7 @@ namespace Splitwise.Silo.Hosting;
 /// Joins the gateway once Kestrel is listening (the control URL may be on a port picked at start) and keeps the
 /// machine in its directory. If the gateway refuses the silo for good, the process stops with exit code 3.
 /// </summary>
-public sealed class MembershipService(SiloOptions options, HostedMachine hosted, IServer server, IHostApplicationLifetime lifetime, ILoggerFactory logs) : BackgroundService
+public sealed class RegistrationHost(SiloOptions options, HostedMachine hosted, IServer server, IHostApplicationLifetime lifetime, ILoggerFactory logs) : BackgroundService
 {
     public const int RefusedExitCode = 3;
     private readonly TaskCompletionSource<GatewayRegistration> _registration = new(TaskCreationOptions.RunContinuationsAsynchronously);
