@@ -38,7 +38,11 @@ public sealed record GatewayOptions
     public int PromptQueueThreshold { get; init; } = 8192;
     /// <summary>Prompts at least this long stream their KV layer by layer during prefill. Default 512.</summary>
     public int LayerwiseMinTokens { get; init; } = 512;
-    /// <summary>Secret that silos and KV peers must prove. Default none (loopback development only).</summary>
+    /// <summary>No machines in-process: silos started with `Splitwise.Silo serve` register and are routed to. Default false.</summary>
+    public bool Cluster { get; init; }
+    /// <summary>Heartbeat interval of silos in --cluster mode; a machine silent for 3 of them leaves the directory. Default 1 s.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Secret that silos and KV peers must prove. Default none (loopback development only); --cluster requires one.</summary>
     public string? ClusterSecret { get; init; }
     /// <summary>Standard host settings (--environment=, --contentRoot=, --applicationName=) passed on to ASP.NET Core.</summary>
     public IReadOnlyList<string> HostArguments { get; init; } = [];
