@@ -121,4 +121,42 @@ public class ClusterKillTests
         Assert.Equal(1, ProcessCluster.Count(ready, MachineRole.Prompt));
         Assert.Equal("ready", (string?)ready["status"]);
     }
+
+    [Fact]
+    public async Task Killing_the_prompt_process_changes_no_stream_and_later_requests_run_on_the_token_process()
+    {
+        var prompts = GoldenCases.Load(Path.Combine(SharedData.Stories260K, "golden.json")).Select(c => c.PromptIds).ToArray();
+        using var cluster = await ProcessCluster.StartAsync(1000, MachineRole.Prompt, MachineRole.Token);
+        var reference = UnsplitReference(prompts);
+
+        // Kill the prompt process as the requests arrive: some are prefilling on it, some wait to be sent to it.
+        var records = prompts.Select(_ => new StreamRecord()).ToArray();
+        var streams = prompts.Select((p, i) => ReadStreamAsync(cluster.Client, p, records[i])).ToArray();
+        cluster.Silos["prompt-0"].Kill();
+        var all = Task.WhenAll(streams);
+        if (await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(60))) != all)
+            Assert.Fail($"streams did not finish after the kill: {string.Join(",", records.Select(r => r.Count))}\n{cluster.AllTails()}");
+        await all;
+
+        // Requests sent to the dead prompt process failed over (the directory still listed it for three heartbeats).
+        var metrics = await cluster.Client.GetStringAsync("/metrics");
+        var retried = metrics.Split('\n').Single(l => l.StartsWith("splitwise_request_retries_total{reason=\"machine_failure\"}", StringComparison.Ordinal));
+        Assert.True(long.Parse(retried.Split(' ')[1]) >= 1, retried);
+
+        // And requests that arrive after it died, before and after it leaves the directory.
+        var later = prompts.Take(4).Select(_ => new StreamRecord()).ToArray();
+        await Task.WhenAll(later.Select((r, i) => ReadStreamAsync(cluster.Client, prompts[i], r)));
+        var ready = await cluster.WaitForReadyAsync(r => ProcessCluster.Count(r, MachineRole.Prompt) == 0, "the killed prompt process to leave", 10);
+        Assert.Equal(1, ProcessCluster.Count(ready, MachineRole.Token));
+        var last = new StreamRecord();
+        await ReadStreamAsync(cluster.Client, prompts[7], last);
+
+        foreach (var (r, i) in records.Select((r, i) => (r, i)).Concat(later.Select((r, i) => (r, i))).Append((last, 7)))
+        {
+            Assert.True(reference[i].SequenceEqual(r.Ids), $"prompt {i}: expected {string.Join(",", reference[i])}\n got {string.Join(",", r.Ids)}");
+            Assert.True(r.Done, $"prompt {i}: no [DONE]");
+            Assert.Equal(["length"], r.Finishes);
+            Assert.Equal(MaxTokens, (int)Assert.Single(r.Usages)["completion_tokens"]!);
+        }
+    }
 }
