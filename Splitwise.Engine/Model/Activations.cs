@@ -25,8 +25,6 @@ public sealed unsafe class Activations : IDisposable
     public float* Value { get; private set; }
     /// <summary>[T, Heads·HeadDim] attention output before the o projection.</summary>
     public float* Attention { get; private set; }
-    /// <summary>[T, Hidden] output of a projection back into the residual stream.</summary>
-    public float* Projected { get; private set; }
     /// <summary>[T, Intermediate]</summary>
     public float* Gate { get; private set; }
     public float* Up { get; private set; }
@@ -41,14 +39,14 @@ public sealed unsafe class Activations : IDisposable
         int capacity = Math.Max(Capacity, Math.Max(tokens, 16));
         int logitCapacity = Math.Max(LogitCapacity, Math.Max(logitRows, 16));
         long h = _config.HiddenSize, q = _config.QueryDim, kv = _config.KvDim, ff = _config.IntermediateSize, v = _config.VocabSize;
-        long[] sizes = [h, h, q, kv, kv, q, h, ff, ff];
+        long[] sizes = [h, h, q, kv, kv, q, ff, ff];
         long total = sizes.Sum(s => Align(s * capacity)) + Align(h * logitCapacity) + Align(v * logitCapacity);
         _buffer?.Dispose();
         _buffer = NativeBuffer.Allocate(total * sizeof(float), zero: false);
         var p = (float*)_buffer.Pointer;
         float* Next(long size, int rows) { float* r = p; p += Align(size * rows); return r; }
         X = Next(h, capacity); Normed = Next(h, capacity); Query = Next(q, capacity); Key = Next(kv, capacity); Value = Next(kv, capacity);
-        Attention = Next(q, capacity); Projected = Next(h, capacity); Gate = Next(ff, capacity); Up = Next(ff, capacity);
+        Attention = Next(q, capacity); Gate = Next(ff, capacity); Up = Next(ff, capacity);
         Final = Next(h, logitCapacity); Logits = Next(v, logitCapacity);
         Capacity = capacity;
         LogitCapacity = logitCapacity;

@@ -12,7 +12,9 @@ namespace Splitwise.Engine.Model;
 /// The Llama forward pass, top to bottom: embed → for each layer (RMSNorm → q/k/v → RoPE → write K/V to the paged
 /// cache → attention → o → residual; RMSNorm → gate/up → SiLU·mul → down → residual) → final RMSNorm → logits.
 /// Every token of the batch goes through each matrix together, so prefill is a GEMM and decode of many
-/// sequences is one too. Buffers are allocated once and reused.
+/// sequences is one too. In decode the kernels fold steps together to cut fork/joins on the worker pool: q/k/v go
+/// out as one job, gate/up apply SiLU·mul as they finish, and o/down add straight into the residual stream.
+/// Buffers are allocated once and reused.
 /// </summary>
 public sealed unsafe class LlamaForward : IDisposable
 {
@@ -39,6 +41,8 @@ public sealed unsafe class LlamaForward : IDisposable
 
     public ModelConfig Config => _config;
     public KvCache Cache => _cache;
+    /// <summary>When set, every pass charges its time step by step to this profile (the benchmark's profile mode).</summary>
+    public ForwardProfile? Profile { get; set; }
 
     /// <summary>
     /// Runs the batch and returns the logits of its <see cref="ForwardBatch.LogitTokens"/>, [rows × VocabSize],
@@ -47,45 +51,53 @@ public sealed unsafe class LlamaForward : IDisposable
     public ReadOnlySpan<float> Forward(ForwardBatch batch, IKvLayerSink? sink = null)
     {
         Validate(batch);
+        var clock = Profile;
+        clock?.Start();
         int n = batch.TokenCount, hidden = _config.HiddenSize;
         _act.EnsureCapacity(n, batch.LogitTokens.Length);
         Embed(batch);
+        clock?.Lap(ForwardProfile.Step.Embed);
 
         for (int layer = 0; layer < _config.LayerCount; layer++)
         {
             var w = _weights.Layers[layer];
             for (int t = 0; t < n; t++)
                 K.RmsNorm(_act.X + (long)t * hidden, _vectors.AttentionNorm(layer), _act.Normed + (long)t * hidden, hidden, _config.RmsNormEps);
+            clock?.Lap(ForwardProfile.Step.Norm);
 
-            MatMul.Multiply(w.Query, _act.Normed, n, _act.Query, _pool);
-            MatMul.Multiply(w.Key, _act.Normed, n, _act.Key, _pool);
-            MatMul.Multiply(w.Value, _act.Normed, n, _act.Value, _pool);
+            MatMul.Multiply(w.Query, w.Key, w.Value, _act.Normed, n, _act.Query, _act.Key, _act.Value, _pool);
             if (w.QueryBias != null) AddBias(_act.Query, _vectors.QueryBias(layer), _config.QueryDim, n);
             if (w.KeyBias != null) AddBias(_act.Key, _vectors.KeyBias(layer), _config.KvDim, n);
             if (w.ValueBias != null) AddBias(_act.Value, _vectors.ValueBias(layer), _config.KvDim, n);
+            clock?.Lap(ForwardProfile.Step.QkvProjection);
 
             ApplyRope(batch);
+            clock?.Lap(ForwardProfile.Step.Rope);
             WriteKv(batch, layer);
             sink?.LayerWritten(layer, batch, _cache);
+            clock?.Lap(ForwardProfile.Step.KvWrite);
             Attend(batch, layer);
+            clock?.Lap(ForwardProfile.Step.Attention);
 
-            MatMul.Multiply(w.Output, _act.Attention, n, _act.Projected, _pool);
-            AddInto(_act.X, _act.Projected, (long)n * hidden);
+            MatMul.MultiplyAdd(w.Output, _act.Attention, n, _act.X, _pool); // x += o(attention)
+            clock?.Lap(ForwardProfile.Step.OutputProjection);
 
             for (int t = 0; t < n; t++)
                 K.RmsNorm(_act.X + (long)t * hidden, _vectors.FfnNorm(layer), _act.Normed + (long)t * hidden, hidden, _config.RmsNormEps);
-            MatMul.Multiply(w.Gate, _act.Normed, n, _act.Gate, _pool);
-            MatMul.Multiply(w.Up, _act.Normed, n, _act.Up, _pool);
-            K.SiluMul(_act.Gate, _act.Up, n * _config.IntermediateSize);
-            MatMul.Multiply(w.Down, _act.Gate, n, _act.Projected, _pool);
-            AddInto(_act.X, _act.Projected, (long)n * hidden);
+            clock?.Lap(ForwardProfile.Step.Norm);
+            MatMul.MultiplySwiGlu(w.Gate, w.Up, _act.Normed, n, _act.Gate, _act.Up, _pool); // gate = silu(gate(x)) · up(x)
+            clock?.Lap(ForwardProfile.Step.FfnUpProjection);
+            MatMul.MultiplyAdd(w.Down, _act.Gate, n, _act.X, _pool); // x += down(gate)
+            clock?.Lap(ForwardProfile.Step.DownProjection);
         }
 
         int rows = batch.LogitTokens.Length;
         if (rows == 0) return ReadOnlySpan<float>.Empty;
         for (int r = 0; r < rows; r++)
             K.RmsNorm(_act.X + (long)batch.LogitTokens[r] * hidden, _vectors.FinalNorm, _act.Final + (long)r * hidden, hidden, _config.RmsNormEps);
+        clock?.Lap(ForwardProfile.Step.Norm);
         MatMul.Multiply(_weights.Classifier, _act.Final, rows, _act.Logits, _pool);
+        clock?.Lap(ForwardProfile.Step.Classifier);
         return new ReadOnlySpan<float>(_act.Logits, rows * _config.VocabSize);
     }
 

@@ -57,7 +57,8 @@ public sealed class StepScheduler
             ScheduleRunning(overdue, scheduled, preempted, ref budget);
             ScheduleRunning(_running.Where(s => !IsDecode(s)).ToList(), scheduled, preempted, ref budget);
             Admit(scheduled, preempted, ref budget);
-            ScheduleRunning(_running.Where(s => IsDecode(s) && !overdue.Contains(s)).ToList(), scheduled, preempted, ref budget);
+            // Not the ones just admitted: a prompt served from the prefix cache but its last token looks like a decode.
+            ScheduleRunning(_running.Where(s => IsDecode(s) && !overdue.Contains(s) && !scheduled.Any(x => x.Sequence == s)).ToList(), scheduled, preempted, ref budget);
             foreach (var seq in _running)
                 seq.DeferredSteps = scheduled.Any(x => x.Sequence == seq) ? 0 : seq.DeferredSteps + 1;
         }

@@ -43,7 +43,11 @@ public sealed record GatewayOptions
     /// A request whose prefill waits longer than this in the prompt machine's queue loses its reservation and is recomputed.
     /// </summary>
     public TimeSpan KvLease { get; init; } = TimeSpan.FromSeconds(5);
-    /// <summary>Secret that silos and KV peers must prove. Default none (loopback development only).</summary>
+    /// <summary>No machines in-process: silos started with `Splitwise.Silo serve` register and are routed to. Default false.</summary>
+    public bool Cluster { get; init; }
+    /// <summary>Heartbeat interval of silos in --cluster mode; a machine silent for 3 of them leaves the directory. Default 1 s.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Secret that silos and KV peers must prove. Default none (loopback development only); --cluster requires one.</summary>
     public string? ClusterSecret { get; init; }
     /// <summary>Standard host settings (--environment=, --contentRoot=, --applicationName=) passed on to ASP.NET Core.</summary>
     public IReadOnlyList<string> HostArguments { get; init; } = [];

@@ -9,6 +9,8 @@ using Splitwise.Gateway.Metrics;
 using Splitwise.Gateway.Routing;
 using Splitwise.Silo.KvTransfer;
 using Splitwise.Silo.Machines;
+using Splitwise.Silo.Membership;
+using Splitwise.Silo.Wire;
 
 namespace Splitwise.Gateway.Hosting;
 
@@ -34,6 +36,9 @@ public sealed class ModelHost : IHostedService, IDisposable
         Directory = new MachineDirectory();
         Scheduler = new ClusterScheduler(RoutingPolicies.FromName(options.Routing), new ClusterSchedulerOptions { PromptQueueThreshold = options.PromptQueueThreshold });
         Runner = new ClusterRunner(Directory, Scheduler, metrics, logs.CreateLogger<ClusterRunner>());
+        if (options.Cluster && !string.IsNullOrEmpty(options.ClusterSecret))
+            Membership = new ClusterMembership(Directory, options.ClusterSecret, new MembershipOptions { HeartbeatInterval = options.HeartbeatInterval },
+                                               logs.CreateLogger<ClusterMembership>());
     }
 
     public string ServedModelName { get; }
@@ -48,6 +53,13 @@ public sealed class ModelHost : IHostedService, IDisposable
     public MachineDirectory Directory { get; }
     public ClusterScheduler Scheduler { get; }
     public ClusterRunner Runner { get; }
+    /// <summary>Remote silos joining and leaving (--cluster mode); null otherwise.</summary>
+    public ClusterMembership? Membership { get; }
+    /// <summary>
+    /// Whether a request can be served now: the model is loaded and at least one machine is in the directory (every
+    /// machine can run a request wholly, so one is enough; a prompt and a token machine make a split).
+    /// </summary>
+    public bool CanServe => IsReady && Directory.Count > 0;
     /// <summary>Machines running inside this process; null until loaded.</summary>
     public EmbeddedCluster? Embedded { get; private set; }
 
@@ -77,6 +89,11 @@ public sealed class ModelHost : IHostedService, IDisposable
 
     private void LoadModel()
     {
+        if (_options.Cluster)
+        {
+            LoadForCluster();
+            return;
+        }
         try
         {
             _weights = ModelLoader.Load(_options.Model);
@@ -111,6 +128,31 @@ public sealed class ModelHost : IHostedService, IDisposable
         }
     }
 
+    /// <summary>--cluster: the machines are silos that register; only the tokenizer and the model's config are needed here.</summary>
+    private void LoadForCluster()
+    {
+        try
+        {
+            if (Membership is null) throw new ArgumentException("--cluster needs a cluster secret (--cluster-secret S): silos must prove it on every call.");
+            var config = ModelConfigReader.Read(_options.Model);
+            Tokenizer = LoadTokenizer();
+            ChatTemplate = _options.ChatTemplateFile is { } file ? ChatTemplate.Parse(File.ReadAllText(file), file) : Tokenizer?.ChatTemplate;
+            // The same limits the silos' engines apply, so a request is judged the same here and there.
+            MaxModelLength = Math.Min(_options.MaxModelLength ?? config.MaxPositionEmbeddings, config.MaxPositionEmbeddings);
+            EosTokenIds = config.EosTokenIds;
+            Membership.ExpectedModel = ModelShape.Of(config, MaxModelLength);
+            IsReady = true;
+            _log.LogInformation("Model {Name} config read; waiting for silos to register ({Policy} routing, heartbeat {Heartbeat} ms): {Layers} layers, vocab {Vocab}, context {Context}, tokenizer: {Tokenizer}",
+                ServedModelName, _options.Routing, _options.HeartbeatInterval.TotalMilliseconds, config.LayerCount, config.VocabSize, MaxModelLength,
+                Tokenizer is null ? "none (token-id prompts only)" : "yes");
+        }
+        catch (Exception e)
+        {
+            LoadError = e.Message;
+            _log.LogError(e, "Loading {Model} failed", _options.Model);
+        }
+    }
+
     private KvTransferOptions TransferOptions => new() { LayerwiseMinTokens = _options.LayerwiseMinTokens, Lease = _options.KvLease, ClusterSecret = _options.ClusterSecret };
 
     /// <summary>Keeps the scheduler's view of the machines' queues and memory a few milliseconds fresh.</summary>
@@ -124,6 +166,7 @@ public sealed class ModelHost : IHostedService, IDisposable
                 try
                 {
                     await Directory.RefreshEmbeddedAsync(cancellationToken);
+                    Membership?.RemoveSilent();
                     Scheduler.Refresh(Directory.Snapshot());
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -181,6 +224,7 @@ public sealed class ModelHost : IHostedService, IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stopping.Cancel();
         Embedded?.Dispose();
+        Membership?.Dispose();
         _weights?.Dispose();
         _stopping.Dispose();
     }

@@ -38,7 +38,7 @@ public static unsafe partial class MatMul
 
         if (level == Level.Scalar)
         {
-            var job = new ScalarJob(w, x, n, y, ChunkRows(w, pool));
+            var job = new ScalarJob(w, x, n, y, ChunkRows(w, w.TotalBytes, pool));
             pool.For(job.ChunkCount, ref job);
         }
         else if (forceGemm ?? n >= GemmMinTokens(w.Type))
@@ -47,23 +47,23 @@ public static unsafe partial class MatMul
         }
         else
         {
-            QuantizedActivations? xa = null;
-            if (w.Type is WeightType.Q8_0 or WeightType.Q4_0)
-            {
-                xa = QuantizedActivations.ForCurrentThread();
-                xa.Quantize(x, n, w.Cols, level);
-            }
-            var job = new GemvJob(w, x, n, y, xa, level, ChunkRows(w, pool));
+            var job = new GemvJob(x, n, QuantizeFor(x, n, level, w), level, accumulate: false, swiGlu: false);
+            job.Add(w, y, pool, w.TotalBytes);
             pool.For(job.ChunkCount, ref job);
         }
     }
 
-    /// <summary>Rows per chunk: several chunks per thread so a slow core does not hold up the step, but not so many that hand-off dominates.</summary>
-    private static int ChunkRows(WeightMatrix w, WorkerPool pool)
+    /// <summary>
+    /// Rows per chunk of one matrix in a job that reads <paramref name="jobBytes"/> in all: about 8 chunks per thread
+    /// over the whole job, so chunks weigh the same whichever matrix they fall in and a slow core does not hold up the
+    /// step, but at least 16 KB each so handing chunks out stays cheap. Rounded up to a multiple of <paramref name="multiple"/>.
+    /// </summary>
+    private static int ChunkRows(WeightMatrix w, long jobBytes, WorkerPool pool, int multiple = 1)
     {
-        int chunks = Math.Max(1, pool.ThreadCount * 8);
-        long minRowsForBytes = Math.Max(1, 16384 / Math.Max(1, w.RowBytes));
-        return (int)Math.Max(minRowsForBytes, (w.Rows + chunks - 1) / chunks);
+        long chunkBytes = Math.Max(16384, jobBytes / Math.Max(1, pool.ThreadCount * 8));
+        long rows = Math.Max(1, (chunkBytes + w.RowBytes - 1) / w.RowBytes);
+        rows = (rows + multiple - 1) / multiple * multiple;
+        return (int)Math.Min(rows, w.Rows);
     }
 
     /// <summary>Decodes count elements (whole blocks) starting at src; the scalar level is the reference.</summary>
@@ -85,90 +85,6 @@ public static unsafe partial class MatMul
             case WeightType.Q4_K: DequantizeQ4K(src, dst, count, level); break;
             case WeightType.Q6_K: DequantizeQ6K(src, dst, count, level); break;
             default: throw new NotSupportedException($"Weight type {type}.");
-        }
-    }
-
-    /// <summary>Decode-shaped work: each chunk owns a range of weight rows and multiplies them with every token.</summary>
-    private readonly struct GemvJob : IParallelJob
-    {
-        private readonly WeightMatrix _w;
-        private readonly float* _x;
-        private readonly float* _y;
-        private readonly int _n;
-        private readonly QuantizedActivations? _xa;
-        private readonly Level _level;
-        private readonly int _rowsPerChunk;
-
-        public GemvJob(WeightMatrix w, float* x, int n, float* y, QuantizedActivations? xa, Level level, int rowsPerChunk)
-        {
-            _w = w; _x = x; _n = n; _y = y; _xa = xa; _level = level; _rowsPerChunk = rowsPerChunk;
-        }
-
-        public int ChunkCount => (_w.Rows + _rowsPerChunk - 1) / _rowsPerChunk;
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-
-        public void Execute(int chunk)
-        {
-            int cols = _w.Cols, rows = _w.Rows;
-            int r0 = chunk * _rowsPerChunk, r1 = Math.Min(r0 + _rowsPerChunk, rows);
-            var type = _w.Type;
-            bool fused = type switch
-            {
-                WeightType.F32 or WeightType.Q8_0 or WeightType.Q4_0 => true,
-                WeightType.F16 or WeightType.BF16 => _n == 1,
-                _ => false,
-            };
-            float* scratch = fused ? null : ThreadScratch.Floats(ThreadScratch.Slot.Row, cols);
-            int blocks = cols / 32;
-            if (type == WeightType.Q8_0 && _n > 1 && _level != Level.Scalar)
-            {
-                MultiTokenQ8_0(r0, r1, blocks);
-                return;
-            }
-            for (int r = r0; r < r1; r++)
-            {
-                byte* row = _w.Row(r);
-                if (!fused)
-                {
-                    DequantizeRow(type, row, scratch, cols, _level);
-                    for (int i = 0; i < _n; i++)
-                        _y[(long)i * rows + r] = CpuKernels.Dot(scratch, _x + (long)i * cols, cols, _level);
-                    continue;
-                }
-                for (int i = 0; i < _n; i++)
-                {
-                    float* xi = _x + (long)i * cols;
-                    _y[(long)i * rows + r] = type switch
-                    {
-                        WeightType.F32 => DotF32(row, xi, cols, _level),
-                        WeightType.F16 => DotF16(row, xi, cols, _level),
-                        WeightType.BF16 => DotBF16(row, xi, cols, _level),
-                        WeightType.Q8_0 => DotQ8_0(row, _xa!, i, blocks, _level),
-                        _ => DotQ4_0(row, _xa!, i, blocks, _level),
-                    };
-                }
-            }
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void MultiTokenQ8_0(int r0, int r1, int blocks)
-        {
-            int rows = _w.Rows;
-            float* weightScales = stackalloc float[blocks];
-            float* results = stackalloc float[4];
-            for (int r = r0; r < r1; r++)
-            {
-                byte* row = _w.Row(r);
-                PrefetchNextRow(row, blocks * sizeof(Quant.BlockQ8_0));
-                RowScales(row, sizeof(Quant.BlockQ8_0), weightScales, blocks, _level);
-                for (int i = 0; i < _n; i += 4)
-                {
-                    int count = Math.Min(4, _n - i);
-                    DotQ8_0x4(row, weightScales, _xa!, i, count, blocks, results);
-                    for (int k = 0; k < count; k++) _y[(long)(i + k) * rows + r] = results[k];
-                }
-            }
         }
     }
 

@@ -1,5 +1,9 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Splitwise.Kernels.Quant;
+using Level = Splitwise.Kernels.CpuFeatures.SimdLevel;
 
 namespace Splitwise.Kernels.Cpu;
 
@@ -8,25 +12,40 @@ namespace Splitwise.Kernels.Cpu;
 /// read through the block table. Works one block (tile) at a time with an online softmax, so memory stays
 /// O(block) however long the context. Each K tile is transposed once to [headDim][slot] so scores for a whole
 /// tile come from broadcast FMAs across slots (no horizontal sums), and the tile is shared by every query head
-/// of the GQA group and every token of the run.
+/// of the GQA group and every token of the run. In decode (a run of one token) the group is only a few heads, so the
+/// transpose, the exponentials and the value sums are all on the hot path: at AVX-512 with 16-slot blocks the transpose
+/// is 16×16 register shuffles, the exponentials one vector exp per tile, and each value tile is summed with the head's
+/// output kept in registers — the same products and sums in the same order as the generic path, except exp itself
+/// (vector exp, within a few ulp of MathF.Exp).
 /// </summary>
 public static unsafe class PagedAttention
 {
     /// <summary>Floats of scratch that <see cref="Attend"/> needs for a run of <paramref name="runLength"/> tokens.</summary>
     public static int ScratchFloats(int runLength, int groupSize, int headDim, int blockSize)
-        => 2 * blockSize * headDim + blockSize + 2 * runLength * groupSize + 16;
+        => 2 * blockSize * headDim + ScoreHeads * blockSize + 2 * runLength * groupSize + 16;
+
+    /// <summary>Heads scored together on the wide path: independent FMA chains over one load of each K row.</summary>
+    private const int ScoreHeads = 4;
 
     /// <param name="query">Token i of the run, head g of the group at query + i·queryStride + g·headDim; RoPE applied.</param>
     /// <param name="firstContextLength">Visible positions of the run's first token; token i sees firstContextLength + i.</param>
     /// <param name="output">Same layout as <paramref name="query"/>, overwritten.</param>
     public static void Attend(float* query, long queryStride, int runLength, int groupSize, int kvHead, in PagedKvView kv,
                               ReadOnlySpan<int> blockTable, int firstContextLength, float scale, float* output, float* scratch)
+        => Attend(query, queryStride, runLength, groupSize, kvHead, kv, blockTable, firstContextLength, scale, output, scratch, CpuFeatures.Level);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Attend(float* query, long queryStride, int runLength, int groupSize, int kvHead, in PagedKvView kv,
+                                ReadOnlySpan<int> blockTable, int firstContextLength, float scale, float* output, float* scratch, Level level)
     {
+        if (level > CpuFeatures.Level)
+            throw new ArgumentOutOfRangeException(nameof(level), level, $"This machine supports up to {CpuFeatures.Level}.");
         int d = kv.HeadDim, bs = kv.BlockSize, heads = runLength * groupSize;
+        bool wide = level == Level.Avx512 && bs == 16 && d % 16 == 0;
         float* kT = scratch;                  // [d][bs]
         float* vBuffer = kT + bs * d;         // [bs][d] when V is fp16
-        float* scores = vBuffer + bs * d;     // [bs]
-        float* runningMax = scores + bs;      // [run × group]
+        float* scores = vBuffer + bs * d;     // [ScoreHeads][bs]
+        float* runningMax = scores + ScoreHeads * bs; // [run × group]
         float* runningSum = runningMax + heads;
         for (int h = 0; h < heads; h++)
         {
@@ -42,30 +61,43 @@ public static unsafe class PagedAttention
             int tileStart = b * bs;
             int tileValid = Math.Min(bs, lastContext - tileStart);
             long offset = kv.Offset(blockTable[b], kvHead);
-            LoadTransposedKeys(kv, offset, tileValid, kT);
+            if (b + 1 < blocks) PrefetchTile(kv, kv.Offset(blockTable[b + 1], kvHead), Math.Min(bs, lastContext - tileStart - bs));
+            LoadTransposedKeys(kv, offset, tileValid, kT, wide);
             float* v = kv.F16 ? Convert((Half*)kv.Values + offset, tileValid * d, vBuffer) : (float*)kv.Values + offset;
 
-            for (int i = 0; i < runLength; i++)
+            // Heads h = i·group + g in fours: the wide path scores four heads per pass over the K tile.
+            for (int h0 = 0; h0 < heads; h0 += ScoreHeads)
             {
-                int valid = Math.Min(bs, firstContextLength + i - tileStart);
-                if (valid <= 0) continue;
-                for (int g = 0; g < groupSize; g++)
+                int count = Math.Min(ScoreHeads, heads - h0);
+                if (wide) WideTileScores(query, queryStride, groupSize, h0, count, kT, d, scale, scores);
+                for (int h = h0; h < h0 + count; h++)
                 {
-                    float* q = query + i * queryStride + g * d;
+                    int i = h / groupSize, g = h % groupSize;
+                    int valid = Math.Min(bs, firstContextLength + i - tileStart);
+                    if (valid <= 0) continue;
                     float* acc = output + i * queryStride + g * d;
-                    int h = i * groupSize + g;
-                    TileScores(q, kT, d, bs, valid, scale, scores);
+                    float* p = wide ? scores + (h - h0) * bs : scores;
+                    if (!wide) TileScores(query + i * queryStride + g * d, kT, d, bs, valid, scale, p, level);
                     float tileMax = float.NegativeInfinity;
-                    for (int t = 0; t < valid; t++) tileMax = MathF.Max(tileMax, scores[t]);
+                    for (int t = 0; t < valid; t++) tileMax = MathF.Max(tileMax, p[t]);
                     float newMax = MathF.Max(runningMax[h], tileMax);
                     float correction = MathF.Exp(runningMax[h] - newMax);
-                    if (correction != 1f) Scale(acc, d, correction);
                     float sum = runningSum[h] * correction;
-                    for (int t = 0; t < valid; t++)
+                    if (wide)
                     {
-                        float p = MathF.Exp(scores[t] - newMax);
-                        sum += p;
-                        CpuKernels.Axpy(p, v + t * d, acc, d);
+                        Vector512.Exp(Vector512.Load(p) - Vector512.Create(newMax)).Store(p);
+                        for (int t = 0; t < valid; t++) sum += p[t];
+                        AccumulateValues(p, v, d, valid, correction, acc);
+                    }
+                    else
+                    {
+                        if (correction != 1f) Scale(acc, d, correction);
+                        for (int t = 0; t < valid; t++)
+                        {
+                            float e = MathF.Exp(p[t] - newMax);
+                            sum += e;
+                            CpuKernels.Axpy(e, v + t * d, acc, d, level);
+                        }
                     }
                     runningMax[h] = newMax;
                     runningSum[h] = sum;
@@ -77,10 +109,74 @@ public static unsafe class PagedAttention
                 Scale(output + i * queryStride + g * d, d, 1f / runningSum[i * groupSize + g]);
     }
 
+    /// <summary>
+    /// Asks for the next tile's K and V while this one is worked on. Tiles are a few KB scattered through the cache
+    /// pools (one per block and KV head), so the hardware prefetcher does not run ahead across them; in decode the
+    /// cache is cold (the weights streamed since the last layer evicted it) and each tile would wait on DRAM.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTile(in PagedKvView kv, long offset, int slots)
+    {
+        if (!Sse.IsSupported) return;
+        int bytes = slots * kv.HeadDim * (kv.F16 ? 2 : 4);
+        byte* k = kv.Keys + offset * (kv.F16 ? 2 : 4), v = kv.Values + offset * (kv.F16 ? 2 : 4);
+        for (int i = 0; i < bytes; i += 64)
+        {
+            Sse.Prefetch0(k + i);
+            Sse.Prefetch0(v + i);
+        }
+    }
+
+    /// <summary>
+    /// acc = acc·correction + Σ_t p[t]·V[t] over the tile's valid slots, 16 columns at a time with the output in a
+    /// register: per element the same multiply and the same FMAs in the same order as scaling then one Axpy per slot.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AccumulateValues(float* p, float* v, int d, int valid, float correction, float* acc)
+    {
+        int c = 0;
+        // Four chunks at once: four independent FMA chains instead of one waiting on the last.
+        for (; c + 64 <= d; c += 64)
+        {
+            var a0 = Vector512.Load(acc + c);
+            var a1 = Vector512.Load(acc + c + 16);
+            var a2 = Vector512.Load(acc + c + 32);
+            var a3 = Vector512.Load(acc + c + 48);
+            if (correction != 1f)
+            {
+                var k = Vector512.Create(correction);
+                a0 *= k; a1 *= k; a2 *= k; a3 *= k;
+            }
+            float* vt = v + c;
+            for (int t = 0; t < valid; t++, vt += d)
+            {
+                var pt = Vector512.Create(p[t]);
+                a0 = Vector512.FusedMultiplyAdd(pt, Vector512.Load(vt), a0);
+                a1 = Vector512.FusedMultiplyAdd(pt, Vector512.Load(vt + 16), a1);
+                a2 = Vector512.FusedMultiplyAdd(pt, Vector512.Load(vt + 32), a2);
+                a3 = Vector512.FusedMultiplyAdd(pt, Vector512.Load(vt + 48), a3);
+            }
+            a0.Store(acc + c); a1.Store(acc + c + 16); a2.Store(acc + c + 32); a3.Store(acc + c + 48);
+        }
+        for (; c < d; c += 16)
+        {
+            var a = Vector512.Load(acc + c);
+            if (correction != 1f) a *= Vector512.Create(correction);
+            for (int t = 0; t < valid; t++) a = Vector512.FusedMultiplyAdd(Vector512.Create(p[t]), Vector512.Load(v + t * d + c), a);
+            a.Store(acc + c);
+        }
+    }
+
     /// <summary>kT[c][t] = K[t][c] for the first <paramref name="valid"/> slots; the rest of each row is zeroed.</summary>
-    private static void LoadTransposedKeys(in PagedKvView kv, long offset, int valid, float* kT)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void LoadTransposedKeys(in PagedKvView kv, long offset, int valid, float* kT, bool wide)
     {
         int d = kv.HeadDim, bs = kv.BlockSize;
+        if (wide)
+        {
+            for (int c = 0; c < d; c += 16) Transpose16(kv, offset + c, valid, kT + c * 16);
+            return;
+        }
         if (valid < bs) new Span<float>(kT, d * bs).Clear();
         if (kv.F16)
         {
@@ -96,17 +192,109 @@ public static unsafe class PagedAttention
         }
     }
 
-    /// <summary>scores[t] = scale · Σ_c q[c]·kT[c][t] for t &lt; valid.</summary>
-    internal static void TileScores(float* q, float* kT, int d, int bs, int valid, float scale, float* scores)
+    /// <summary>
+    /// dst[c][t] = K[t][c] for 16 slots × 16 columns starting at element <paramref name="first"/> of slot 0 (slots
+    /// HeadDim apart), slots from <paramref name="valid"/> on as zeros: four rounds of in-register shuffles (pairs of
+    /// floats, pairs of pairs, then 128-bit lanes twice) instead of 256 scalar moves.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose16(in PagedKvView kv, long first, int valid, float* dst)
     {
-        if (bs == 16 && Vector512.IsHardwareAccelerated && CpuFeatures.UseAvx512)
+        int d = kv.HeadDim;
+        var r0 = KeyRow(kv, first, 0, valid, d); var r1 = KeyRow(kv, first, 1, valid, d);
+        var r2 = KeyRow(kv, first, 2, valid, d); var r3 = KeyRow(kv, first, 3, valid, d);
+        var r4 = KeyRow(kv, first, 4, valid, d); var r5 = KeyRow(kv, first, 5, valid, d);
+        var r6 = KeyRow(kv, first, 6, valid, d); var r7 = KeyRow(kv, first, 7, valid, d);
+        var r8 = KeyRow(kv, first, 8, valid, d); var r9 = KeyRow(kv, first, 9, valid, d);
+        var r10 = KeyRow(kv, first, 10, valid, d); var r11 = KeyRow(kv, first, 11, valid, d);
+        var r12 = KeyRow(kv, first, 12, valid, d); var r13 = KeyRow(kv, first, 13, valid, d);
+        var r14 = KeyRow(kv, first, 14, valid, d); var r15 = KeyRow(kv, first, 15, valid, d);
+        // Each quad of rows 4g..4g+3 becomes four vectors: lane L of the m-th holds column 4L+m of the quad.
+        Quad(ref r0, ref r1, ref r2, ref r3);
+        Quad(ref r4, ref r5, ref r6, ref r7);
+        Quad(ref r8, ref r9, ref r10, ref r11);
+        Quad(ref r12, ref r13, ref r14, ref r15);
+        // Output row 4L+m is lane L of the m-th vector of the four quads, in quad order.
+        Lanes(r0, r4, r8, r12, dst);
+        Lanes(r1, r5, r9, r13, dst + 16);
+        Lanes(r2, r6, r10, r14, dst + 32);
+        Lanes(r3, r7, r11, r15, dst + 48);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> KeyRow(in PagedKvView kv, long first, int slot, int valid, int d)
+        => slot >= valid ? Vector512<float>.Zero
+            : kv.F16 ? HalfBits.Load16((ushort*)kv.Keys + first + (long)slot * d)
+            : Vector512.Load((float*)kv.Keys + first + (long)slot * d);
+
+    /// <summary>Four rows → lane L of the m-th result = (a, b, c, e)[4L + m], i.e. each 4×4 sub-block transposed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Quad(ref Vector512<float> a, ref Vector512<float> b, ref Vector512<float> c, ref Vector512<float> e)
+    {
+        var ab0 = Avx512F.UnpackLow(a, b).AsDouble();
+        var ab1 = Avx512F.UnpackHigh(a, b).AsDouble();
+        var ce0 = Avx512F.UnpackLow(c, e).AsDouble();
+        var ce1 = Avx512F.UnpackHigh(c, e).AsDouble();
+        a = Avx512F.UnpackLow(ab0, ce0).AsSingle();
+        b = Avx512F.UnpackHigh(ab0, ce0).AsSingle();
+        c = Avx512F.UnpackLow(ab1, ce1).AsSingle();
+        e = Avx512F.UnpackHigh(ab1, ce1).AsSingle();
+    }
+
+    /// <summary>Stores lanes L = 0..3 of q0..q3, side by side, as rows 4L of dst (rows 16 floats apart).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Lanes(Vector512<float> q0, Vector512<float> q1, Vector512<float> q2, Vector512<float> q3, float* dst)
+    {
+        var even01 = Avx512F.Shuffle4x128(q0, q1, 0x88); // lanes 0, 2 of q0, then of q1
+        var odd01 = Avx512F.Shuffle4x128(q0, q1, 0xDD);  // lanes 1, 3
+        var even23 = Avx512F.Shuffle4x128(q2, q3, 0x88);
+        var odd23 = Avx512F.Shuffle4x128(q2, q3, 0xDD);
+        Avx512F.Shuffle4x128(even01, even23, 0x88).Store(dst);            // lane 0
+        Avx512F.Shuffle4x128(odd01, odd23, 0x88).Store(dst + 4 * 16);     // lane 1
+        Avx512F.Shuffle4x128(even01, even23, 0xDD).Store(dst + 8 * 16);   // lane 2
+        Avx512F.Shuffle4x128(odd01, odd23, 0xDD).Store(dst + 12 * 16);    // lane 3
+    }
+
+    /// <summary>
+    /// scores[k·16 + t] = scale · Σ_c q_k[c]·kT[c][t] for heads h0 + k, k &lt; count ≤ 4 (head h = token i·group + g),
+    /// each summed in the same order as <see cref="TileScores"/>; four chains share each K row load.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WideTileScores(float* query, long queryStride, int groupSize, int h0, int count, float* kT, int d, float scale, float* scores)
+    {
+        float* q0 = HeadQuery(query, queryStride, groupSize, h0, d);
+        float* q1 = HeadQuery(query, queryStride, groupSize, h0 + Math.Min(1, count - 1), d);
+        float* q2 = HeadQuery(query, queryStride, groupSize, h0 + Math.Min(2, count - 1), d);
+        float* q3 = HeadQuery(query, queryStride, groupSize, h0 + Math.Min(3, count - 1), d);
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        for (int c = 0; c < d; c++)
+        {
+            var k = Vector512.Load(kT + c * 16);
+            s0 = Vector512.FusedMultiplyAdd(Vector512.Create(q0[c]), k, s0);
+            s1 = Vector512.FusedMultiplyAdd(Vector512.Create(q1[c]), k, s1);
+            s2 = Vector512.FusedMultiplyAdd(Vector512.Create(q2[c]), k, s2);
+            s3 = Vector512.FusedMultiplyAdd(Vector512.Create(q3[c]), k, s3);
+        }
+        (s0 * scale).Store(scores);
+        (s1 * scale).Store(scores + 16);
+        (s2 * scale).Store(scores + 32);
+        (s3 * scale).Store(scores + 48);
+    }
+
+    private static float* HeadQuery(float* query, long queryStride, int groupSize, int h, int d)
+        => query + h / groupSize * queryStride + h % groupSize * d;
+
+    /// <summary>scores[t] = scale · Σ_c q[c]·kT[c][t] for t &lt; valid.</summary>
+    internal static void TileScores(float* q, float* kT, int d, int bs, int valid, float scale, float* scores, Level level)
+    {
+        if (bs == 16 && level == Level.Avx512)
         {
             var s = Vector512<float>.Zero;
             for (int c = 0; c < d; c++) s = Vector512.FusedMultiplyAdd(Vector512.Create(q[c]), Vector512.Load(kT + c * 16), s);
             (s * scale).Store(scores);
             return;
         }
-        if (bs % 8 == 0 && Vector256.IsHardwareAccelerated && CpuFeatures.UseAvx2)
+        if (bs % 8 == 0 && level >= Level.Avx2)
         {
             for (int t0 = 0; t0 < valid; t0 += 8)
             {

@@ -6,7 +6,8 @@ namespace Splitwise.Kernels.Cpu;
 /// </summary>
 internal static unsafe class ThreadScratch
 {
-    public enum Slot { Row, Panel, Tile, PackedActivations, Count }
+    /// <summary>Product: a whole [tokens, rows] product that is added into its destination afterwards.</summary>
+    public enum Slot { Row, Panel, Tile, PackedActivations, Product, Count }
 
     [ThreadStatic] private static NativeBuffer?[]? s_buffers;
 

@@ -44,9 +44,36 @@ internal static class HalfBits
         return (bits | ((h & Vector256.Create(0x8000u)) << 16)).AsSingle();
     }
 
+    /// <summary>
+    /// 16 halves, sign-extended to 32-bit lanes → 16 floats: the decode GEMV's inner loop, where every op counts (an
+    /// F16 row must convert at memory speed). Shifting the sign-extended half left 13 puts exponent and mantissa where
+    /// the float's go and a copy of the sign in bit 31, so the sign needs no separate extract-and-merge: the
+    /// rebiasing multiply carries it, zeros and subnormals included.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Vector512<float> Load16(ushort* p) => ToSingle(Avx512F.ConvertToVector512UInt32(Vector256.Load(p)));
+    public static Vector512<float> FromSignExtended(Vector512<int> h)
+    {
+        var bits = (h << 13) & Vector512.Create(unchecked((int)0x8FFFE000));
+        var f = bits.AsSingle() * Vector512.Create(Rebias);
+        var exponent = Vector512.Create(0x0F800000);
+        var special = Vector512.Equals(bits & exponent, exponent);
+        return Vector512.ConditionalSelect(special, bits | Vector512.Create(0x7F800000), f.AsInt32()).AsSingle();
+    }
+
+    /// <summary>8 halves, sign-extended to 32-bit lanes → 8 floats (see the 16-lane overload).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> FromSignExtended(Vector256<int> h)
+    {
+        var bits = (h << 13) & Vector256.Create(unchecked((int)0x8FFFE000));
+        var f = bits.AsSingle() * Vector256.Create(Rebias);
+        var exponent = Vector256.Create(0x0F800000);
+        var special = Vector256.Equals(bits & exponent, exponent);
+        return Vector256.ConditionalSelect(special, bits | Vector256.Create(0x7F800000), f.AsInt32()).AsSingle();
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Vector256<float> Load8(ushort* p) => ToSingle(Avx2.ConvertToVector256Int32(p).AsUInt32());
+    public static unsafe Vector512<float> Load16(ushort* p) => FromSignExtended(Avx512F.ConvertToVector512Int32(Vector256.Load((short*)p)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<float> Load8(ushort* p) => FromSignExtended(Avx2.ConvertToVector256Int32((short*)p));
 }

@@ -6,6 +6,8 @@ namespace Splitwise.Kernels.Threading;
 /// Persistent worker threads with a cheap fork/join: the caller publishes a job pointer and a generation number,
 /// spinning workers pick it up within microseconds, and everyone (the caller included) claims chunks from one
 /// counter. Workers spin briefly between jobs, since a forward pass issues hundreds of them back to back, then sleep.
+/// The caller waits for unfinished chunks, never for workers: a worker that the OS has not scheduled yet (another
+/// process on its core) costs nothing, where waiting for it to check in would cost a whole time slice per job.
 /// One job runs at a time; a second caller that finds the pool busy runs its job inline rather than waiting.
 /// </summary>
 public sealed unsafe class WorkerPool : IDisposable
@@ -17,13 +19,17 @@ public sealed unsafe class WorkerPool : IDisposable
     private readonly object _runLock = new();
     private volatile bool _disposed;
 
-    private int _generation;
+    /// <summary>
+    /// The generation in the high 32 bits, the chunks not yet handed out in the low 32. One word, so a claim (a
+    /// compare-exchange) checks in the same step that its job is still the current one: a worker that wakes late,
+    /// after its job is done and the next one published, fails its claim instead of running the wrong job's chunk.
+    /// </summary>
+    private long _state;
     private int _sleepers;
     private void* _job;
     private delegate*<void*, int, void> _invoke;
     private int _chunkCount;
-    private int _nextChunk;
-    private int _busyWorkers;
+    private int _unfinished;
     private Exception? _failure;
 
     /// <param name="threadCount">Threads that do work, the calling thread included (1 = everything inline).</param>
@@ -60,17 +66,18 @@ public sealed unsafe class WorkerPool : IDisposable
             _job = Unsafe.AsPointer(ref job);
             _invoke = &Invoke<TJob>;
             _chunkCount = chunkCount;
-            _nextChunk = 0;
             _failure = null;
-            Volatile.Write(ref _busyWorkers, _threads.Length);
-            Interlocked.Increment(ref _generation);
+            _unfinished = chunkCount;
+            int generation = unchecked(Generation(Volatile.Read(ref _state)) + 1);
+            // A full fence: the fields above are visible to whoever sees the new generation.
+            Interlocked.Exchange(ref _state, ((long)generation << 32) | (uint)chunkCount);
             int sleepers = Interlocked.Exchange(ref _sleepers, 0);
             if (sleepers > 0) _wake.Release(sleepers);
 
-            RunChunks();
+            RunChunks(generation);
 
             var spin = new SpinWait();
-            while (Volatile.Read(ref _busyWorkers) != 0) spin.SpinOnce(-1);
+            while (Volatile.Read(ref _unfinished) != 0) spin.SpinOnce(-1);
             _job = null;
             if (_failure is { } failure) throw new AggregateException("A parallel kernel chunk failed.", failure);
         }
@@ -83,22 +90,37 @@ public sealed unsafe class WorkerPool : IDisposable
     private static void Invoke<TJob>(void* job, int chunk) where TJob : struct, IParallelJob
         => Unsafe.AsRef<TJob>(job).Execute(chunk);
 
-    private void RunChunks()
+    private static int Generation(long state) => (int)(state >> 32);
+
+    /// <summary>
+    /// Claims and runs chunks of job <paramref name="generation"/> until none are left. The job's fields may already
+    /// belong to a later job when read; then every claim fails. A successful claim proves they are this job's: the
+    /// job cannot finish, nor the next one be published, while the claimed chunk is unfinished.
+    /// </summary>
+    private void RunChunks(int generation)
     {
-        int count = _chunkCount;
-        var invoke = _invoke;
         void* job = _job;
-        int c;
-        while ((c = Interlocked.Increment(ref _nextChunk) - 1) < count)
+        var invoke = _invoke;
+        int count = _chunkCount;
+        long state = Volatile.Read(ref _state);
+        while (Generation(state) == generation && (int)state > 0)
         {
+            long seen = Interlocked.CompareExchange(ref _state, state - 1, state);
+            if (seen != state)
+            {
+                state = seen;
+                continue;
+            }
             try
             {
-                invoke(job, c);
+                invoke(job, count - (int)state);
             }
             catch (Exception e)
             {
                 Interlocked.CompareExchange(ref _failure, e, null);
             }
+            Interlocked.Decrement(ref _unfinished);
+            state--;
         }
     }
 
@@ -107,7 +129,8 @@ public sealed unsafe class WorkerPool : IDisposable
         while (true)
         {
             int spins = 0;
-            while (Volatile.Read(ref _generation) == seen)
+            int generation;
+            while ((generation = Generation(Volatile.Read(ref _state))) == seen)
             {
                 if (_disposed) return;
                 if (++spins < SpinIterationsBeforeSleep)
@@ -117,12 +140,11 @@ public sealed unsafe class WorkerPool : IDisposable
                 }
                 Interlocked.Increment(ref _sleepers);
                 // A wake-up is only a hint: stale permits are possible and harmless, so re-check the generation.
-                if (Volatile.Read(ref _generation) == seen) _wake.Wait(50);
+                if (Generation(Volatile.Read(ref _state)) == seen) _wake.Wait(50);
                 spins = 0;
             }
-            seen = Volatile.Read(ref _generation);
-            RunChunks();
-            Interlocked.Decrement(ref _busyWorkers);
+            seen = generation;
+            RunChunks(generation);
         }
     }
 

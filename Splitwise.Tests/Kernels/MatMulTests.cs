@@ -99,7 +99,7 @@ public sealed unsafe class MatMulTests
         Assert.Throws<ArgumentOutOfRangeException>(() => MatMul.Multiply(w, x, -1, y, WorkerPool.Shared));
     }
 
-    private static double[] Tolerances(WeightMatrix w, float[] x, int n, bool int8Activations)
+    internal static double[] Tolerances(WeightMatrix w, float[] x, int n, bool int8Activations)
     {
         const double u = 1.0 / (1 << 23);
         int rows = w.Rows, cols = w.Cols;

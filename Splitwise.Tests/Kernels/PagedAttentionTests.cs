@@ -1,27 +1,31 @@
 using Splitwise.Kernels.Cpu;
 using Splitwise.Kernels.Reference;
+using Level = Splitwise.Kernels.CpuFeatures.SimdLevel;
 
 namespace Splitwise.Tests.Kernels;
 
 /// <summary>
 /// The tiled online-softmax kernel against the full-softmax reference, over head sizes that do and do not fill a
 /// vector, block sizes with and without a vector path, partial last blocks, GQA groups, runs of several query
-/// tokens, and fp16 K/V. Tolerance: 1e-5 absolute + 1e-4 relative (fp32 summation order differs).
+/// tokens, and fp16 K/V, at every SIMD level (16-slot blocks with head sizes of whole vectors take the AVX-512 path:
+/// register transpose, four heads scored per pass, vector exp; group sizes 1..4 and runs fill those four partly).
+/// Tolerance: 1e-5 absolute + 1e-4 relative (fp32 summation order differs).
 /// </summary>
 public unsafe class PagedAttentionTests
 {
-    public static TheoryData<int, int, int, int, int, bool> Cases()
+    public static TheoryData<int, int, int, int, int, bool, Level> Cases()
     {
-        var rows = new TheoryData<int, int, int, int, int, bool>();
-        foreach (var (d, bs) in new[] { (8, 16), (64, 16), (128, 16), (6, 16), (64, 8), (24, 7), (3, 1) })
-            foreach (var (ctx, run, group) in new[] { (1, 1, 1), (15, 1, 2), (16, 3, 4), (17, 1, 1), (100, 8, 2), (37, 5, 3) })
-                foreach (var f16 in new[] { false, true })
-                    rows.Add(d, bs, ctx, run, group, f16);
+        var rows = new TheoryData<int, int, int, int, int, bool, Level>();
+        foreach (var level in MatMulTests.Levels())
+            foreach (var (d, bs) in new[] { (8, 16), (64, 16), (128, 16), (16, 16), (6, 16), (64, 8), (24, 7), (3, 1) })
+                foreach (var (ctx, run, group) in new[] { (1, 1, 1), (15, 1, 2), (16, 3, 4), (17, 1, 1), (100, 8, 2), (37, 5, 3), (513, 1, 3), (40, 1, 4) })
+                    foreach (var f16 in new[] { false, true })
+                        rows.Add(d, bs, ctx, run, group, f16, level);
         return rows;
     }
 
     [Theory, MemberData(nameof(Cases))]
-    public void Matches_full_softmax_reference(int headDim, int blockSize, int lastContext, int run, int group, bool f16)
+    public void Matches_full_softmax_reference(int headDim, int blockSize, int lastContext, int run, int group, bool f16, Level level)
     {
         const int kvHeads = 2, kvHead = 1;
         int firstContext = Math.Max(1, lastContext - run + 1);
@@ -48,7 +52,7 @@ public unsafe class PagedAttentionTests
             var kv = new PagedKvView(k, v, kvHeads, headDim, blockSize, f16);
             var scratch = new float[PagedAttention.ScratchFloats(run, group, headDim, blockSize)];
             fixed (float* s = scratch)
-                PagedAttention.Attend(q, queryStride, run, group, kvHead, kv, table, firstContext, scale, o, s);
+                PagedAttention.Attend(q, queryStride, run, group, kvHead, kv, table, firstContext, scale, o, s, level);
             for (int i = 0; i < run; i++)
             {
                 ScalarAttention.Attend(q + i * queryStride, group, kvHead, kv, table, firstContext + i, scale, e);
@@ -56,7 +60,7 @@ public unsafe class PagedAttentionTests
                 {
                     float got = o[i * queryStride + j];
                     Assert.True(Math.Abs(got - e[j]) <= 1e-5f + 1e-4f * Math.Abs(e[j]),
-                        $"attention d={headDim} bs={blockSize} ctx={firstContext + i} group={group} f16={f16}: token {i} element {j}: {got} vs {e[j]}");
+                        $"attention {level} d={headDim} bs={blockSize} ctx={firstContext + i} group={group} f16={f16}: token {i} element {j}: {got} vs {e[j]}");
                 }
             }
         }

@@ -162,7 +162,8 @@ public class KvTransferFaultTests
             faults.DropAll(); // the long prompt is still being prefilled in 64-token chunks
         });
         var error = Assert.IsType<KvTransferException>(Assert.Single(outcomes).SenderError);
-        Assert.Contains("closed the connection", error.Message);
+        // Either end may notice first: the sender sees the pipe close, or the receiver, seeing its input end mid-request, refuses it.
+        Assert.Matches("closed the connection|refused", error.Message);
         Assert.Equal(cut.HandoffId, error.RequestId);
 
         rig.Start(Case("long"));

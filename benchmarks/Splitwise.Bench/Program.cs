@@ -4,7 +4,9 @@ using Splitwise.Engine.Loading;
 using Splitwise.Kernels;
 using Splitwise.Kernels.Threading;
 
-// Splitwise.Bench [engine] [--models a,b,...] [--out DIR] [--reps N] [FILE.gguf ...]   roofline probes, then engine throughput
+// Splitwise.Bench [engine] [--models a,b,...] [--out DIR] [--reps N] [--decode-only] [--profile] [FILE.gguf ...]
+//                                                                                        roofline probes, then engine throughput
+//   --decode-only: only decode at batch 1 (and only the bandwidth probe); --profile: then time each forward step of it
 // Splitwise.Bench kernels                                                                matrix-multiply microbenchmarks
 // Splitwise.Bench serving [--model M] [--concurrency 1,4,16]                           output tok/s of the gateway under closed-loop load
 // Splitwise.Bench tokenizer                                                              tokenizer encode throughput
@@ -17,9 +19,11 @@ if (verb == "tokenizer") return TokenizerBench.Run(rest);
 var pool = WorkerPool.Shared;
 string machine = $"{Environment.ProcessorCount} cores, SIMD {CpuFeatures.Describe()}";
 Console.WriteLine($"Probing this machine ({machine})...");
+bool decodeOnly = rest.Contains("--decode-only"), profile = rest.Contains("--profile");
 double bandwidth = RooflineProbe.MemoryReadBandwidth(pool);
-double fma = RooflineProbe.Fp32FmaPeak(pool, repetitions: 20); // best of many: one busy core (JIT, GC) halves a single sample
-double int8 = RooflineProbe.Int8DotPeak(pool, repetitions: 20);
+// Best of many: one busy core (JIT, GC) halves a single sample.
+double fma = decodeOnly ? double.NaN : RooflineProbe.Fp32FmaPeak(pool, repetitions: 20);
+double int8 = decodeOnly ? double.NaN : RooflineProbe.Int8DotPeak(pool, repetitions: 20);
 Console.WriteLine($"read bandwidth {bandwidth:F1} GB/s, FP32 FMA {fma:F0} GFLOP/s, int8 dot {int8:F0} GOP/s ({RooflineProbe.Int8Method})");
 if (verb == "kernels")
 {
@@ -37,7 +41,8 @@ foreach (var spec in models)
 {
     Console.WriteLine($"{spec}: loading...");
     using var weights = ModelLoader.Load(spec);
-    results.Add(EngineBench.Run(weights, spec, pool, bandwidth, fma, [128, 512], [1, 8, 32], decodeContext: 512, reps, Console.WriteLine));
+    results.Add(EngineBench.Run(weights, spec, pool, bandwidth, fma, decodeOnly ? [] : [128, 512], decodeOnly ? [1] : [1, 8, 32],
+                                decodeContext: 512, reps, Console.WriteLine, profile));
 }
 var markdown = BenchReport.Markdown(results, bandwidth, fma, int8, machine);
 Console.WriteLine();

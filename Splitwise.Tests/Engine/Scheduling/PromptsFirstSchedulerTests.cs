@@ -70,6 +70,24 @@ public class PromptsFirstSchedulerTests
         Assert.Equal([7, 8, 9, 5, 5], seq.Output);
         Assert.Equal(FinishReason.Length, seq.FinishReason);
     }
+
+    [Fact]
+    public void A_prompt_found_in_the_prefix_cache_is_scheduled_once_per_step()
+    {
+        // 33 tokens: two full blocks come from the cache, leaving one token, which looks like a decode once admitted.
+        var s = new StepScheduler(new SchedulerOptions { MaxBatchedTokens = 64, PromptsFirst = true }, new BlockAllocator(64), 16);
+        var first = new Sequence(1, Prompt(33), Params(3));
+        s.Add(first);
+        while (s.HasWork) StepOnce(s);
+        var again = new Sequence(2, Prompt(33), Params(3));
+        s.Add(again);
+        var batch = StepOnce(s);
+        Assert.Equal(32, again.CachedPromptTokens);
+        Assert.Single(batch.Sequences, x => x.Sequence == again);
+        Assert.Single(again.Output);
+        while (s.HasWork) StepOnce(s);
+        Assert.Equal(first.Output, again.Output);
+    }
 }
 
 /// <summary>Regression: a prompt whose prefix is cached up to its last token is scheduled once, not again as a decode.</summary>

@@ -40,6 +40,29 @@ public sealed unsafe class WorkerPoolTests
         }
     }
 
+    /// <summary>
+    /// Tiny jobs back to back: a worker often wakes after its job is already done (the caller ran every chunk) and the
+    /// next one published. Its claims must then land on the job that is current, never run a chunk twice or skip one.
+    /// </summary>
+    [Fact]
+    public void Back_to_back_tiny_jobs_run_every_chunk_exactly_once()
+    {
+        using var pool = new WorkerPool(2);
+        var counts = new int[5];
+        fixed (int* c = counts)
+        {
+            for (int rep = 0; rep < 20_000; rep++)
+            {
+                int chunks = 2 + rep % 4;
+                Array.Clear(counts);
+                var job = new CountJob(c);
+                pool.For(chunks, ref job);
+                for (int i = 0; i < counts.Length; i++)
+                    if (counts[i] != (i < chunks ? 1 : 0)) Assert.Fail($"rep {rep}, {chunks} chunks: chunk {i} ran {counts[i]} times");
+            }
+        }
+    }
+
     [Fact]
     public void A_failing_chunk_surfaces_as_an_exception_and_the_pool_keeps_working()
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Splitwise.Bench.Engine;
 
@@ -26,6 +27,6 @@ public static class BenchReport
     public static void WriteJson(string path, IReadOnlyList<EngineBenchResult> results, double bandwidthGBs, double fmaPeak, double int8Peak, string machine)
     {
         var doc = new { machine, bandwidth_gb_s = bandwidthGBs, fp32_fma_peak_gflop_s = fmaPeak, int8_dot_peak_gop_s = int8Peak, models = results };
-        File.WriteAllText(path, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(path, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals }));
     }
 }

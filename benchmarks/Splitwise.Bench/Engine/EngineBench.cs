@@ -14,10 +14,11 @@ namespace Splitwise.Bench.Engine;
 public static class EngineBench
 {
     public static EngineBenchResult Run(LlamaWeights weights, string name, WorkerPool pool, double bandwidthGBs, double fmaPeakGflops,
-                                        int[] prefillLengths, int[] decodeBatches, int decodeContext, int repetitions, Action<string> log)
+                                        int[] prefillLengths, int[] decodeBatches, int decodeContext, int repetitions, Action<string> log,
+                                        bool profile = false)
     {
         var config = weights.Config;
-        int maxPrefill = prefillLengths.Max(), maxBatch = decodeBatches.Max();
+        int maxPrefill = prefillLengths.DefaultIfEmpty(1).Max(), maxBatch = decodeBatches.Max();
         int context = Math.Min(decodeContext, config.MaxPositionEmbeddings - 2);
         int blocksPerSeq = (Math.Max(maxPrefill, context + 1) + 15) / 16;
         using var cache = new KvCache(config, blocksPerSeq * maxBatch, 16, KvDataType.F32);
@@ -53,8 +54,31 @@ public static class EngineBench
         }
         double ideal = bandwidthGBs * 1e9 / weights.MatrixBytesPerToken;
         double fraction = decode.TryGetValue(1, out var d1) ? d1 / ideal : double.NaN;
+        if (profile)
+        {
+            var batch = new ForwardBatch([new BatchSequence([random.Next(3, config.VocabSize)], context, Table(0))]);
+            forward.Profile = new ForwardProfile();
+            forward.Forward(batch);
+            forward.Profile.Reset();
+            for (int i = 0; i < Math.Max(10, repetitions * 4); i++) forward.Forward(batch);
+            Report(forward.Profile, weights, bandwidthGBs, name, log);
+            forward.Profile = null;
+        }
         var types = string.Join("/", weights.Layers.SelectMany(l => new[] { l.Query.Type, l.Down.Type }).Append(weights.Classifier.Type).Distinct());
         return new EngineBenchResult(name, types, weights.MatrixBytesPerToken, weights.MatrixParameterCount, prefill, prefillFraction, decode, fraction);
+    }
+
+    /// <summary>Milliseconds per decode token by forward step, beside the time the weight bytes alone take at full bandwidth.</summary>
+    private static void Report(ForwardProfile profile, LlamaWeights weights, double bandwidthGBs, string name, Action<string> log)
+    {
+        var steps = Enum.GetValues<ForwardProfile.Step>();
+        double total = steps.Sum(profile.SecondsPerPass);
+        log($"  {name}: decode batch 1 profile, mean of {profile.Passes} tokens: {total * 1e3:F2} ms/token; weight bytes at {bandwidthGBs:F1} GB/s: {weights.MatrixBytesPerToken / (bandwidthGBs * 1e9) * 1e3:F2} ms");
+        foreach (var step in steps)
+        {
+            double s = profile.SecondsPerPass(step);
+            if (s > 0) log($"    {step,-18} {s * 1e3,7:F3} ms  {s / total,6:P1}");
+        }
     }
 
     private static double Median(int repetitions, Action action)
