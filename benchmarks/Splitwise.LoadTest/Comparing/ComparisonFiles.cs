@@ -8,8 +8,9 @@ public static class ComparisonFiles
 {
     public static (IReadOnlyList<ComparisonRow> Rows, IReadOnlyList<string> Files) Write(CompareOptions o)
     {
-        var a = RunResultReader.ReadFile(o.ResultA);
-        var b = RunResultReader.ReadFile(o.ResultB);
+        // Paths in the report are relative to it, so the folder can move (e.g. into docs/).
+        var a = RunResultReader.ReadFile(o.ResultA) with { Path = Path.GetRelativePath(o.OutDir, o.ResultA) };
+        var b = RunResultReader.ReadFile(o.ResultB) with { Path = Path.GetRelativePath(o.OutDir, o.ResultB) };
         var rows = RunComparison.Compute(a, b);
         string? server = null;
         if (o.MetricsA != null && o.MetricsB != null)
