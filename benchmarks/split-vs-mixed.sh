@@ -96,7 +96,7 @@ run_side() {
   # The load test exits 1 when no request succeeded; the comparison then shows it, so the script carries on.
   dotnet "$LOADTEST_DLL" --base-url "http://127.0.0.1:$port/v1" --trace "$TRACE" --length-fit scale \
     --rate "$RATE" --requests "$REQUESTS" --duration "$DURATION" --drain "$DRAIN" --timeout "$TIMEOUT" --seed "$SEED" \
-    --baseline-requests "$BASELINE_REQUESTS" --baseline-output-len 16 --no-live --out "$dir" 2>&1 | tee "$dir/loadtest.log" || true
+    --baseline-requests "$BASELINE_REQUESTS" --baseline-output-len 16 --no-live --out "$dir" 2>&1 | tee >(sed 's/\x1b\[[0-9;]*m//g' > "$dir/loadtest.log") || true
   echo "load_${label}_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 
   curl -fsS --max-time 10 "http://127.0.0.1:$port/metrics" > "$dir/metrics.txt" || echo "warning: could not scrape /metrics of $label" >&2
