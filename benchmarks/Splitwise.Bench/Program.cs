@@ -6,6 +6,7 @@ using Splitwise.Kernels.Threading;
 
 // Splitwise.Bench [engine] [--models a,b,...] [--out DIR] [--reps N] [FILE.gguf ...]   roofline probes, then engine throughput
 // Splitwise.Bench kernels                                                                matrix-multiply microbenchmarks
+// Splitwise.Bench kernels --q8-paths [--tokens 1,4,...] [--reps N] [--threads T] [--cpu-time]   Q8_0 GEMV vs fp32 GEMM vs int16 GEMM by batch size
 // Splitwise.Bench serving [--model M] [--concurrency 1,4,16]                           output tok/s of the gateway under closed-loop load
 // Splitwise.Bench tokenizer                                                              tokenizer encode throughput
 string[] verbs = ["engine", "kernels", "serving", "tokenizer"];
@@ -21,13 +22,20 @@ double bandwidth = RooflineProbe.MemoryReadBandwidth(pool);
 double fma = RooflineProbe.Fp32FmaPeak(pool, repetitions: 20); // best of many: one busy core (JIT, GC) halves a single sample
 double int8 = RooflineProbe.Int8DotPeak(pool, repetitions: 20);
 Console.WriteLine($"read bandwidth {bandwidth:F1} GB/s, FP32 FMA {fma:F0} GFLOP/s, int8 dot {int8:F0} GOP/s ({RooflineProbe.Int8Method})");
+string? Option(string name) => Array.IndexOf(rest, name) is var i and >= 0 && i + 1 < rest.Length ? rest[i + 1] : null;
+if (verb == "kernels" && rest.Contains("--q8-paths"))
+{
+    int[] tokens = (Option("--tokens") ?? "1,2,4,6,8,10,12,16,24,32,64,128,512").Split(',').Select(int.Parse).ToArray();
+    using var q8Pool = Option("--threads") is { } threads ? new WorkerPool(int.Parse(threads)) : null;
+    Q8_0PathBench.Run(q8Pool ?? pool, fma, tokens, int.Parse(Option("--reps") ?? "7"), rest.Contains("--cpu-time"), Console.Out);
+    return 0;
+}
 if (verb == "kernels")
 {
     KernelBench.Run(pool, bandwidth, fma, Console.Out);
     return 0;
 }
 
-string? Option(string name) => Array.IndexOf(rest, name) is var i and >= 0 && i + 1 < rest.Length ? rest[i + 1] : null;
 int reps = int.Parse(Option("--reps") ?? "3");
 var models = (Option("--models")?.Split(',') ??
     ["../shared/models/stories260k", "synthetic:llama-160m-f16", "synthetic:llama-160m-q8_0", "synthetic:llama-1b-q8_0"])
