@@ -10,9 +10,10 @@ namespace Splitwise.Tests.Kernels;
 /// <summary>
 /// The Q8_0 integer GEMM (int16 activations, vpmaddwd micro-kernels) against ScalarKernels.MatMul at every SIMD level
 /// this machine has, at sizes off every edge: rows 1/7/31/33 (the 12- and 4-row panels and their remainders), blocks
-/// 1/7/9/33 (inside one 256-column step, one past it, several steps plus one block), tokens 1/7/31/33 (half and full
-/// token blocks and one past). Tolerance: the fp32 bound of <see cref="MatMulTests"/> plus Σ_c |w|·0.51·max|x_b| / 32767,
-/// the int16 rounding of each activation block.
+/// 1/7/9/33 (inside one 256-column step, one past it, several steps plus one block), tokens 1/7/13/31/33 (k interleave
+/// 4, 2 and 1 at AVX-512, where 33 is one past a full token block; at AVX2, 1 and 7 take interleave 4 and 2).
+/// Tolerance: the fp32 bound of <see cref="MatMulTests"/> plus Σ_c |w|·0.51·max|x_b| / 32767, the int16 rounding of
+/// each activation block.
 /// </summary>
 public sealed unsafe class MatMulQ8_0GemmTests
 {
