@@ -4,7 +4,7 @@ using Splitwise.Engine.Loading;
 using Splitwise.Kernels;
 using Splitwise.Kernels.Threading;
 
-// Splitwise.Bench [engine] [--models a,b,...] [--out DIR] [--reps N] [FILE.gguf ...]   roofline probes, then engine throughput
+// Splitwise.Bench [engine] [--models a,b,...] [--prefill 128,512] [--decode 1,8,32] [--out DIR] [--reps N] [FILE.gguf ...]   roofline probes, then engine throughput
 // Splitwise.Bench kernels                                                                matrix-multiply microbenchmarks
 // Splitwise.Bench kernels --q8-paths [--tokens 1,4,...] [--reps N] [--threads T] [--cpu-time]   Q8_0 GEMV vs fp32 GEMM vs int16 GEMM by batch size
 // Splitwise.Bench serving [--model M] [--concurrency 1,4,16]                           output tok/s of the gateway under closed-loop load
@@ -37,6 +37,7 @@ if (verb == "kernels")
 }
 
 int reps = int.Parse(Option("--reps") ?? "3");
+int[] IntList(string name, int[] fallback) => Option(name)?.Split(',').Select(int.Parse).ToArray() ?? fallback;
 var models = (Option("--models")?.Split(',') ??
     ["../shared/models/stories260k", "synthetic:llama-160m-f16", "synthetic:llama-160m-q8_0", "synthetic:llama-1b-q8_0"])
     .Concat(rest.Where(a => a.EndsWith(".gguf", StringComparison.Ordinal))).ToList();
@@ -45,7 +46,7 @@ foreach (var spec in models)
 {
     Console.WriteLine($"{spec}: loading...");
     using var weights = ModelLoader.Load(spec);
-    results.Add(EngineBench.Run(weights, spec, pool, bandwidth, fma, [128, 512], [1, 8, 32], decodeContext: 512, reps, Console.WriteLine));
+    results.Add(EngineBench.Run(weights, spec, pool, bandwidth, fma, IntList("--prefill", [128, 512]), IntList("--decode", [1, 8, 32]), decodeContext: 512, reps, Console.WriteLine));
 }
 var markdown = BenchReport.Markdown(results, bandwidth, fma, int8, machine);
 Console.WriteLine();
