@@ -20,6 +20,9 @@ public static unsafe partial class MatMul
     /// <summary>32-element blocks in one packed panel row (PanelStride values).</summary>
     private const int PanelBlocks = PanelStride / 32;
 
+    /// <summary>Packed activations of one token group up to which a chunk runs panel by panel over all of k (L2 holds them).</summary>
+    private const long PanelOuterActivationBytes = 256 * 1024;
+
     /// <summary>Largest int16 activation code: the block maximum maps to it.</summary>
     private const float Int16Max = 32767f;
 
@@ -180,6 +183,36 @@ public static unsafe partial class MatMul
             }
         }
 
+        /// <summary>Widens panel p's rows at k0 (zero rows past the matrix) and runs the micro-kernel for token blocks t0..t1.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void PanelStep(int p, int pr0, int prows, int k0, int t0, int t1, float* tiles, short* panel, float* panelScales)
+        {
+            int mr = _mr, tb = _tb, lanes = _lanes, cols = _w.Cols, blocksPerRow = cols / 32;
+            int kc = Math.Min(PanelStride, cols - k0), blocks = kc / 32, blockOffset = k0 / 32, tile = mr * lanes, tcount = t1 - t0;
+            for (int rr = 0; rr < prows; rr++)
+                WidenQ8_0(_w.Row(pr0 + rr) + (long)blockOffset * sizeof(BlockQ8_0), panel + rr * PanelStride, panelScales + rr * PanelBlocks, blocks, _level);
+            for (int rr = prows; rr < mr; rr++)
+            {
+                new Span<short>(panel + rr * PanelStride, kc).Clear();
+                new Span<float>(panelScales + rr * PanelBlocks, blocks).Clear();
+            }
+            for (int t = t0; t < t1; t++)
+            {
+                short* a = _codes + ((long)t * cols + k0) * tb;
+                float* s = _scales + ((long)t * blocksPerRow + blockOffset) * lanes;
+                float* c = tiles + ((long)p * tcount + (t - t0)) * tile;
+                switch (mr, tb)
+                {
+                    case (12, 32): KernelQ8_0x12x32(panel, panelScales, a, s, blocks, c); break;
+                    case (12, 16): KernelQ8_0x12x16(panel, panelScales, a, s, blocks, c); break;
+                    case (12, _): KernelQ8_0x12x8(panel, panelScales, a, s, blocks, c); break;
+                    case (_, 16): KernelQ8_0x4x16(panel, panelScales, a, s, blocks, c); break;
+                    case (_, 8): KernelQ8_0x4x8(panel, panelScales, a, s, blocks, c); break;
+                    default: KernelQ8_0x4x4(panel, panelScales, a, s, blocks, c); break;
+                }
+            }
+        }
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Execute(int chunk)
         {
@@ -196,37 +229,30 @@ public static unsafe partial class MatMul
             float* tiles = ThreadScratch.Floats(ThreadScratch.Slot.Tile, (long)panels * tcount * tile);
             new Span<float>(tiles, panels * tcount * tile).Clear();
 
-            for (int k0 = 0; k0 < cols; k0 += PanelStride)
+            if ((long)tcount * tb * cols * sizeof(short) <= PanelOuterActivationBytes)
             {
-                int kc = Math.Min(PanelStride, cols - k0), blocks = kc / 32, blockOffset = k0 / 32;
+                // Few tokens: finish one panel's rows across all of k before the next, so each row is read front to
+                // back (what the hardware prefetchers follow) while the group's activations stay in L2.
                 for (int p = 0; p < panels; p++)
-                {
-                    int pr0 = r0 + p * mr, prows = Math.Min(mr, r1 - pr0);
-                    if (p + 1 < panels) PrefetchPanel(pr0 + mr, Math.Min(mr, r1 - pr0 - mr), blockOffset, blocks);
-                    else if (k0 + PanelStride < cols) PrefetchPanel(r0, Math.Min(mr, r1 - r0), blockOffset + PanelBlocks, Math.Min(PanelBlocks, blocksPerRow - blockOffset - PanelBlocks));
-                    for (int rr = 0; rr < prows; rr++)
-                        WidenQ8_0(_w.Row(pr0 + rr) + (long)blockOffset * sizeof(BlockQ8_0), panel + rr * PanelStride, panelScales + rr * PanelBlocks, blocks, _level);
-                    for (int rr = prows; rr < mr; rr++)
+                    for (int k0 = 0; k0 < cols; k0 += PanelStride)
                     {
-                        new Span<short>(panel + rr * PanelStride, kc).Clear();
-                        new Span<float>(panelScales + rr * PanelBlocks, blocks).Clear();
+                        int pr0 = r0 + p * mr, prows = Math.Min(mr, r1 - pr0), nextK = k0 + PanelStride;
+                        if (nextK < cols) PrefetchPanel(pr0, prows, nextK / 32, Math.Min(PanelBlocks, blocksPerRow - nextK / 32));
+                        else if (p + 1 < panels) PrefetchPanel(pr0 + mr, Math.Min(mr, r1 - pr0 - mr), 0, Math.Min(PanelBlocks, blocksPerRow));
+                        PanelStep(p, pr0, prows, k0, t0, t1, tiles, panel, panelScales);
                     }
-                    for (int t = t0; t < t1; t++)
+            }
+            else
+            {
+                // Many tokens: k outermost, so one k slice of the group's activations is reused by every panel.
+                for (int k0 = 0; k0 < cols; k0 += PanelStride)
+                    for (int p = 0; p < panels; p++)
                     {
-                        short* a = _codes + ((long)t * cols + k0) * tb;
-                        float* s = _scales + ((long)t * blocksPerRow + blockOffset) * lanes;
-                        float* c = tiles + ((long)p * tcount + (t - t0)) * tile;
-                        switch (mr, tb)
-                        {
-                            case (12, 32): KernelQ8_0x12x32(panel, panelScales, a, s, blocks, c); break;
-                            case (12, 16): KernelQ8_0x12x16(panel, panelScales, a, s, blocks, c); break;
-                            case (12, _): KernelQ8_0x12x8(panel, panelScales, a, s, blocks, c); break;
-                            case (_, 16): KernelQ8_0x4x16(panel, panelScales, a, s, blocks, c); break;
-                            case (_, 8): KernelQ8_0x4x8(panel, panelScales, a, s, blocks, c); break;
-                            default: KernelQ8_0x4x4(panel, panelScales, a, s, blocks, c); break;
-                        }
+                        int pr0 = r0 + p * mr, prows = Math.Min(mr, r1 - pr0), blockOffset = k0 / 32;
+                        if (p + 1 < panels) PrefetchPanel(pr0 + mr, Math.Min(mr, r1 - pr0 - mr), blockOffset, Math.Min(PanelBlocks, blocksPerRow - blockOffset));
+                        else if (k0 + PanelStride < cols) PrefetchPanel(r0, Math.Min(mr, r1 - r0), blockOffset + PanelBlocks, Math.Min(PanelBlocks, blocksPerRow - blockOffset - PanelBlocks));
+                        PanelStep(p, pr0, prows, k0, t0, t1, tiles, panel, panelScales);
                     }
-                }
             }
 
             for (int p = 0; p < panels; p++)

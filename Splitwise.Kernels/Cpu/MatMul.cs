@@ -18,12 +18,12 @@ namespace Splitwise.Kernels.Cpu;
 public static unsafe partial class MatMul
 {
     /// <summary>
-    /// From this many tokens on, the packed GEMM beats the GEMV. Q8_0: the integer GEMM packs 8 tokens into full
-    /// registers (k interleave 4) and beats the x4 GEMV's two passes from 6 tokens on (kernels --q8-paths, one thread,
-    /// CPU time: 16.9 vs 18.4 ms per 1B layer at 6 tokens, 17.6 vs 10.7 at 4). Q4_0 costs a full int8 dot per token;
-    /// the fp32 paths convert each row once and reuse it from L1.
+    /// From this many tokens on, the packed GEMM beats the GEMV. Q8_0: the integer GEMM packs up to 8 tokens into full
+    /// registers (k interleave 4) and beats the x4 GEMV's two passes from 5 tokens on (kernels --q8-paths, one thread,
+    /// CPU time per 1B layer, two runs: 12.8/16.2 vs 25.0/18.5 ms at 5 tokens; 15.2/14.4 vs 22.0/12.2 at 4, a draw).
+    /// Q4_0 costs a full int8 dot per token; the fp32 paths convert each row once and reuse it from L1.
     /// </summary>
-    internal static int GemmMinTokens(WeightType type) => type switch { WeightType.Q8_0 => 6, WeightType.Q4_0 => 8, _ => 6 };
+    internal static int GemmMinTokens(WeightType type) => type switch { WeightType.Q8_0 => 5, WeightType.Q4_0 => 8, _ => 6 };
 
     public static void Multiply(WeightMatrix w, float* x, int n, float* y, WorkerPool pool)
         => Multiply(w, x, n, y, pool, CpuFeatures.Level);

@@ -25,6 +25,9 @@ public sealed unsafe class MatMulQ8_0GemmTests
                 foreach (int blocks in new[] { 1, 7, 9, 33 })
                     foreach (int n in new[] { 1, 7, 13, 31, 33 })
                         data.Add(level, rows, blocks * 32, n);
+        // Packed activations of one token group over 256 KB: the k-outer loop order (the rest run panel by panel).
+        foreach (var level in MatMulTests.Levels().Where(l => l != Level.Scalar))
+            data.Add(level, 13, 65 * 32, 65);
         return data;
     }
 
