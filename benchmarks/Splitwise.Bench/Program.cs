@@ -4,7 +4,7 @@ using Splitwise.Engine.Loading;
 using Splitwise.Kernels;
 using Splitwise.Kernels.Threading;
 
-// Splitwise.Bench [engine] [--models a,b,...] [--prefill 128,512] [--decode 1,8,32] [--out DIR] [--reps N] [FILE.gguf ...]   roofline probes, then engine throughput
+// Splitwise.Bench [engine] [--models a,b,...] [--prefill 128,512] [--decode 1,8,32] [--threads T] [--out DIR] [--reps N] [FILE.gguf ...]   roofline probes, then engine throughput
 // Splitwise.Bench kernels                                                                matrix-multiply microbenchmarks
 // Splitwise.Bench kernels --q8-paths [--tokens 1,4,...] [--reps N] [--threads T] [--cpu-time]   Q8_0 GEMV vs fp32 GEMM vs int16 GEMM by batch size
 // Splitwise.Bench serving [--model M] [--concurrency 1,4,16]                           output tok/s of the gateway under closed-loop load
@@ -15,7 +15,9 @@ var rest = args.Length > 0 && verbs.Contains(args[0]) ? args[1..] : args;
 if (verb == "serving") return await Splitwise.Bench.Serving.ServingBench.RunAsync(rest);
 if (verb == "tokenizer") return TokenizerBench.Run(rest);
 
-var pool = WorkerPool.Shared;
+int threadsIndex = Array.IndexOf(rest, "--threads");
+using var ownPool = threadsIndex >= 0 && threadsIndex + 1 < rest.Length ? new WorkerPool(int.Parse(rest[threadsIndex + 1])) : null;
+var pool = ownPool ?? WorkerPool.Shared;
 string machine = $"{Environment.ProcessorCount} cores, SIMD {CpuFeatures.Describe()}";
 Console.WriteLine($"Probing this machine ({machine})...");
 double bandwidth = RooflineProbe.MemoryReadBandwidth(pool);
@@ -26,8 +28,7 @@ string? Option(string name) => Array.IndexOf(rest, name) is var i and >= 0 && i 
 if (verb == "kernels" && rest.Contains("--q8-paths"))
 {
     int[] tokens = (Option("--tokens") ?? "1,2,4,6,8,10,12,16,24,32,64,128,512").Split(',').Select(int.Parse).ToArray();
-    using var q8Pool = Option("--threads") is { } threads ? new WorkerPool(int.Parse(threads)) : null;
-    Q8_0PathBench.Run(q8Pool ?? pool, fma, tokens, int.Parse(Option("--reps") ?? "7"), rest.Contains("--cpu-time"), Console.Out);
+    Q8_0PathBench.Run(pool, fma, tokens, int.Parse(Option("--reps") ?? "7"), rest.Contains("--cpu-time"), Console.Out);
     return 0;
 }
 if (verb == "kernels")
