@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Splitwise.Engine.Cache;
 using Splitwise.Engine.Model;
 using Splitwise.Engine.Runner;
@@ -56,6 +57,8 @@ public sealed class LlmEngine : IDisposable
     public double PrefixHitRate => _scheduler.PrefixHitRate;
     public int LastBatchSize { get; private set; }
     public int LastBatchTokens { get; private set; }
+    /// <summary>Where step time has gone since start (scheduling, forward by batch shape, sampling).</summary>
+    public StepStatistics Statistics { get; } = new();
     /// <summary>Set to stream each layer's KV out as it is written (prompt machines).</summary>
     public IKvLayerSink? LayerSink { get; set; }
 
@@ -133,13 +136,19 @@ public sealed class LlmEngine : IDisposable
         while (_inbox.TryDequeue(out var action))
             if (action() is { } aborted) outputs.Add(aborted);
 
+        long start = Stopwatch.GetTimestamp();
         var batch = _scheduler.Schedule();
         LastBatchSize = batch.Sequences.Count;
         LastBatchTokens = batch.TokenCount;
         if (batch.IsEmpty) return outputs;
+        int decodeTokens = batch.Sequences.Count(s => s.TokenCount == 1 && s.Sequence.Output.Count > 0);
 
+        long scheduled = Stopwatch.GetTimestamp();
         var sampled = _runner.Run(batch, LayerSink);
+        long ran = Stopwatch.GetTimestamp();
         _scheduler.Update(batch, sampled, EosTokenIds, MaxModelLength);
+        var (forwardTicks, sampleTicks) = _runner.LastTicks;
+        Statistics.Record(batch.TokenCount, batch.TokenCount - decodeTokens, scheduled - start, forwardTicks, sampleTicks, Stopwatch.GetTimestamp() - ran);
         for (int i = 0; i < batch.Sequences.Count; i++)
         {
             if (sampled[i] is not { } token) continue;

@@ -10,7 +10,7 @@ public static class GatewayCommandLine
                                  [--tokenizer PATH] [--served-model-name NAME] [--api-key KEY] [--max-waiting 256]
                                  [--kv-cache-gb 2] [--kv-f16] [--max-batched-tokens 512] [--max-model-len N] [--threads N]
                                  [--embedded prompt=1,token=1] [--routing jsq|round-robin|random] [--prompt-queue-threshold 8192]
-                                 [--layerwise-min-tokens 512] [--kv-lease-seconds 5] [--cluster-secret S] [--cluster [--heartbeat-ms 1000]]
+                                 [--layerwise-min-tokens 512] [--kv-lease-seconds 30] [--cluster-secret S] [--cluster [--heartbeat-ms 1000]]
         """;
 
     /// <summary>Standard host settings (WebApplicationFactory passes them) that go to ASP.NET Core untouched.</summary>

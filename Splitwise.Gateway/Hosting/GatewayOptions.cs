@@ -39,10 +39,10 @@ public sealed record GatewayOptions
     /// <summary>Prompts at least this long stream their KV layer by layer during prefill. Default 512.</summary>
     public int LayerwiseMinTokens { get; init; } = 512;
     /// <summary>
-    /// How long a token machine holds a split request's reserved KV blocks with no frame arriving. Default 5 s.
+    /// How long a token machine holds a split request's reserved KV blocks with no frame arriving. Default 30 s.
     /// A request whose prefill waits longer than this in the prompt machine's queue loses its reservation and is recomputed.
     /// </summary>
-    public TimeSpan KvLease { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan KvLease { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>No machines in-process: silos started with `Splitwise.Silo serve` register and are routed to. Default false.</summary>
     public bool Cluster { get; init; }
     /// <summary>Heartbeat interval of silos in --cluster mode; a machine silent for 3 of them leaves the directory. Default 1 s.</summary>

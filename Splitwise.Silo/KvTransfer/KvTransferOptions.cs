@@ -5,8 +5,12 @@ public sealed record KvTransferOptions
 {
     /// <summary>Prompts at least this long are sent layer by layer while prefill runs; shorter ones in one send after it. Default 512 tokens.</summary>
     public int LayerwiseMinTokens { get; init; } = 512;
-    /// <summary>How long a token machine holds reserved blocks with no frame or decode order arriving. Default 5 s.</summary>
-    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long a token machine holds reserved blocks with no frame or decode order arriving. Default 30 s: frames
+    /// renew it, but nothing does while the request waits in the prompt machine's queue, so it must outlast that wait
+    /// (at 5 s, queued prompts lost their reservations under load and were recomputed).
+    /// </summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>How long a prompt machine waits for the token machine to acknowledge a whole transfer. Default 5 s.</summary>
     public TimeSpan AckTimeout { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>How long connecting to a token machine's KV endpoint may take. Default 2 s.</summary>

@@ -23,8 +23,8 @@ public class GatewayCommandLineTests
         Assert.False(defaults.ModelGiven);
         Assert.Equal(GatewayOptions.DefaultModel, defaults.Model);
         Assert.Equal(8000, defaults.Port);
-        Assert.Equal(TimeSpan.FromSeconds(5), defaults.KvLease);
-        Assert.Equal(TimeSpan.FromSeconds(30), GatewayCommandLine.Parse(["--kv-lease-seconds", "30"]).KvLease);
+        Assert.Equal(TimeSpan.FromSeconds(30), defaults.KvLease);
+        Assert.Equal(TimeSpan.FromSeconds(5), GatewayCommandLine.Parse(["--kv-lease-seconds", "5"]).KvLease);
     }
 
     [Theory]
