@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Splitwise.Engine.Cache;
 using Splitwise.Engine.Model;
 using Splitwise.Engine.Runner;
@@ -24,6 +25,7 @@ public sealed class LlmEngine : IDisposable
     private readonly ConcurrentQueue<Func<StepOutput?>> _inbox = new();
     private readonly ConcurrentDictionary<long, Sequence> _live = new();
     private long _nextId;
+    private int _inboxPromptTokens;
 
     public LlmEngine(LlamaWeights weights, EngineOptions options, WorkerPool? pool = null)
     {
@@ -49,29 +51,38 @@ public sealed class LlmEngine : IDisposable
     public bool HasWork => !_inbox.IsEmpty || _scheduler.HasWork;
     public int RunningCount => _scheduler.RunningCount;
     public int WaitingCount => _scheduler.WaitingCount;
+    public int AwaitingKvCount => _scheduler.AwaitingKvCount;
     public int BlocksUsed => _scheduler.Allocator.UsedCount;
     public int BlocksTotal => _scheduler.Allocator.BlockCount;
     public double PrefixHitRate => _scheduler.PrefixHitRate;
     public int LastBatchSize { get; private set; }
     public int LastBatchTokens { get; private set; }
+    /// <summary>Where step time has gone since start (scheduling, forward by batch shape, sampling).</summary>
+    public StepStatistics Statistics { get; } = new();
     /// <summary>Set to stream each layer's KV out as it is written (prompt machines).</summary>
     public IKvLayerSink? LayerSink { get; set; }
 
     /// <summary>Queues a request. Throws <see cref="ArgumentException"/> if it cannot ever fit.</summary>
     /// <param name="beforeQueued">Runs before the step loop can see the sequence (register where its outputs go).</param>
-    public Sequence AddRequest(int[] prompt, SamplingParams sampling, Action<Sequence>? beforeQueued = null)
+    /// <param name="outputSoFar">Output already produced elsewhere (a request taken over from a failed machine): recomputed with the prompt, counted against max_tokens.</param>
+    public Sequence AddRequest(int[] prompt, SamplingParams sampling, Action<Sequence>? beforeQueued = null, IReadOnlyList<int>? outputSoFar = null)
     {
-        Validate(prompt, sampling);
-        var seq = new Sequence(Interlocked.Increment(ref _nextId), prompt, sampling);
+        Validate(prompt, sampling, outputSoFar);
+        var seq = new Sequence(Interlocked.Increment(ref _nextId), prompt, sampling, outputSoFar);
         beforeQueued?.Invoke(seq);
         _live[seq.Id] = seq;
+        Interlocked.Add(ref _inboxPromptTokens, seq.TotalTokens);
         _inbox.Enqueue(() =>
         {
+            Interlocked.Add(ref _inboxPromptTokens, -seq.TotalTokens);
             _scheduler.Add(seq);
             return null;
         });
         return seq;
     }
+
+    /// <summary>Prompt tokens accepted and not yet computed: queued, waiting, or mid-prefill.</summary>
+    public int PendingPromptTokens => Volatile.Read(ref _inboxPromptTokens) + _scheduler.PendingPromptTokens;
 
     /// <summary>
     /// Token-machine side of a handoff: reserves KV blocks for a prompt that another machine prefills. Returns null
@@ -87,15 +98,18 @@ public sealed class LlmEngine : IDisposable
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> for a request this engine can never run.</summary>
-    private void Validate(int[] prompt, SamplingParams sampling)
+    private void Validate(int[] prompt, SamplingParams sampling, IReadOnlyList<int>? outputSoFar = null)
     {
         sampling.Validate();
         if (prompt.Length == 0) throw new ArgumentException("The prompt is empty.");
-        if (prompt.Length >= MaxModelLength)
-            throw new ArgumentException($"The prompt has {prompt.Length} tokens; this model's context is {MaxModelLength}.");
-        foreach (var t in prompt)
+        int total = prompt.Length + (outputSoFar?.Count ?? 0);
+        if (total >= MaxModelLength)
+            throw new ArgumentException($"The prompt has {total} tokens; this model's context is {MaxModelLength}.");
+        foreach (var t in outputSoFar is null ? prompt : prompt.Concat(outputSoFar))
             if ((uint)t >= (uint)_weights.Config.VocabSize)
                 throw new ArgumentException($"Token id {t} is outside the vocabulary (0..{_weights.Config.VocabSize - 1}).");
+        if (outputSoFar != null && outputSoFar.Count >= sampling.MaxTokens)
+            throw new ArgumentException($"{outputSoFar.Count} tokens were already generated; max_tokens is {sampling.MaxTokens}.");
     }
 
     /// <summary>The reserved sequence's prompt KV has arrived and its first token was sampled elsewhere: decode on. Same thread as <see cref="Step"/>.</summary>
@@ -122,13 +136,19 @@ public sealed class LlmEngine : IDisposable
         while (_inbox.TryDequeue(out var action))
             if (action() is { } aborted) outputs.Add(aborted);
 
+        long start = Stopwatch.GetTimestamp();
         var batch = _scheduler.Schedule();
         LastBatchSize = batch.Sequences.Count;
         LastBatchTokens = batch.TokenCount;
         if (batch.IsEmpty) return outputs;
+        int decodeTokens = batch.Sequences.Count(s => s.TokenCount == 1 && s.Sequence.Output.Count > 0);
 
+        long scheduled = Stopwatch.GetTimestamp();
         var sampled = _runner.Run(batch, LayerSink);
+        long ran = Stopwatch.GetTimestamp();
         _scheduler.Update(batch, sampled, EosTokenIds, MaxModelLength);
+        var (forwardTicks, sampleTicks) = _runner.LastTicks;
+        Statistics.Record(batch.TokenCount, batch.TokenCount - decodeTokens, scheduled - start, forwardTicks, sampleTicks, Stopwatch.GetTimestamp() - ran);
         for (int i = 0; i < batch.Sequences.Count; i++)
         {
             if (sampled[i] is not { } token) continue;

@@ -1,6 +1,6 @@
 using Splitwise.Gateway.Hosting;
 
-// The OpenAI-compatible front door, with the engine hosted in-process (embedded mode).
+// The OpenAI-compatible front door: machines in-process (embedded), or silo processes that register (--cluster).
 GatewayOptions options;
 try
 {

@@ -110,6 +110,79 @@ public sealed unsafe class KvCache : IDisposable
         }
     }
 
+    /// <summary>Bytes a token range of one layer takes in the transfer layout of <see cref="CopyTokensOut"/>: K and V, each [tokens, heads, HeadDim].</summary>
+    public long TokenRangeBytes(int tokenCount, int headCount) => 2L * tokenCount * headCount * HeadDim * ElementBytes;
+
+    /// <summary>
+    /// Copies tokens [<paramref name="tokenStart"/>, +<paramref name="tokenCount"/>) and KV heads
+    /// [<paramref name="headStart"/>, +<paramref name="headCount"/>) of one layer of a sequence (through its block table)
+    /// into <paramref name="destination"/> in the transfer layout: all of K, then all of V, each token-major
+    /// [token][head][dim] in this cache's element type. The prompt machine fills a frame's payload with this.
+    /// </summary>
+    public void CopyTokensOut(int layer, IReadOnlyList<int> blockTable, int tokenStart, int tokenCount, int headStart, int headCount, Span<byte> destination)
+    {
+        int rowBytes = CheckTokenRange(layer, blockTable, tokenStart, tokenCount, headStart, headCount, destination.Length);
+        long half = (long)tokenCount * headCount * rowBytes;
+        CopyRange(_keys[layer].Pointer, blockTable, tokenStart, tokenCount, headStart, headCount, destination[..(int)half], toCache: false);
+        CopyRange(_values[layer].Pointer, blockTable, tokenStart, tokenCount, headStart, headCount, destination[(int)half..], toCache: false);
+    }
+
+    /// <summary>
+    /// The inverse of <see cref="CopyTokensOut"/>: writes a payload in the transfer layout into the token range and
+    /// heads of one layer of the sequence with <paramref name="blockTable"/>. The token machine lands frames with this.
+    /// </summary>
+    public void CopyTokensIn(int layer, IReadOnlyList<int> blockTable, int tokenStart, int tokenCount, int headStart, int headCount, ReadOnlySpan<byte> source)
+    {
+        int rowBytes = CheckTokenRange(layer, blockTable, tokenStart, tokenCount, headStart, headCount, source.Length);
+        long half = (long)tokenCount * headCount * rowBytes;
+        fixed (byte* src = source)
+        {
+            // One copier for both directions: the span is only read when copying into the cache.
+            var keys = new Span<byte>(src, (int)half);
+            var values = new Span<byte>(src + half, (int)half);
+            CopyRange(_keys[layer].Pointer, blockTable, tokenStart, tokenCount, headStart, headCount, keys, toCache: true);
+            CopyRange(_values[layer].Pointer, blockTable, tokenStart, tokenCount, headStart, headCount, values, toCache: true);
+        }
+    }
+
+    private int CheckTokenRange(int layer, IReadOnlyList<int> blockTable, int tokenStart, int tokenCount, int headStart, int headCount, int bufferBytes)
+    {
+        if ((uint)layer >= (uint)LayerCount) throw new ArgumentOutOfRangeException(nameof(layer), $"Layer {layer} is outside 0..{LayerCount - 1}.");
+        if (tokenStart < 0 || tokenCount <= 0) throw new ArgumentOutOfRangeException(nameof(tokenCount), $"Token range {tokenStart}+{tokenCount} is empty or negative.");
+        if (headStart < 0 || headCount <= 0 || headStart + headCount > KvHeadCount)
+            throw new ArgumentOutOfRangeException(nameof(headCount), $"Heads {headStart}+{headCount} are outside the cache's {KvHeadCount} KV heads.");
+        long lastBlock = ((long)tokenStart + tokenCount - 1) / BlockSize;
+        if (lastBlock >= blockTable.Count)
+            throw new ArgumentException($"Tokens up to {tokenStart + tokenCount} need {lastBlock + 1} blocks; the block table has {blockTable.Count}.", nameof(blockTable));
+        for (long b = tokenStart / BlockSize; b <= lastBlock; b++)
+            if ((uint)blockTable[(int)b] >= (uint)BlockCount)
+                throw new ArgumentException($"Block {blockTable[(int)b]} at table index {b} is outside the cache's {BlockCount} blocks.", nameof(blockTable));
+        long expected = TokenRangeBytes(tokenCount, headCount);
+        if (bufferBytes != expected)
+            throw new ArgumentException($"The buffer has {bufferBytes} bytes; {tokenCount} tokens × {headCount} heads × {HeadDim} dims of K and V take {expected}.");
+        return HeadDim * ElementBytes;
+    }
+
+    private void CopyRange(byte* pool, IReadOnlyList<int> blockTable, int tokenStart, int tokenCount, int headStart, int headCount, Span<byte> buffer, bool toCache)
+    {
+        int rowBytes = HeadDim * ElementBytes;
+        long headStride = (long)BlockSize * rowBytes;
+        fixed (byte* buf = buffer)
+        {
+            byte* row = buf;
+            for (int t = tokenStart; t < tokenStart + tokenCount; t++)
+            {
+                byte* slot = pool + blockTable[t / BlockSize] * BlockBytes + (long)(t % BlockSize) * rowBytes;
+                for (int h = headStart; h < headStart + headCount; h++, row += rowBytes)
+                {
+                    byte* cell = slot + h * headStride;
+                    if (toCache) Buffer.MemoryCopy(row, cell, rowBytes, rowBytes);
+                    else Buffer.MemoryCopy(cell, row, rowBytes, rowBytes);
+                }
+            }
+        }
+    }
+
     public void Dispose()
     {
         foreach (var b in _keys) b.Dispose();

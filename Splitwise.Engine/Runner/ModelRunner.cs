@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Splitwise.Engine.Model;
 using Splitwise.Engine.Sampling;
 using Splitwise.Engine.Scheduling;
@@ -11,6 +12,8 @@ public sealed class ModelRunner(LlamaForward forward, IReadOnlyList<int> eosToke
     private readonly Sampler _sampler = new();
 
     public LlamaForward Forward => forward;
+    /// <summary>Stopwatch ticks of the last <see cref="Run"/>'s forward pass and of its sampling.</summary>
+    internal (long Forward, long Sample) LastTicks { get; private set; }
 
     public IReadOnlyList<SampledToken?> Run(ScheduledBatch batch, IKvLayerSink? sink = null)
     {
@@ -20,7 +23,9 @@ public sealed class ModelRunner(LlamaForward forward, IReadOnlyList<int> eosToke
             var seq = s.Sequence;
             sequences.Add(new BatchSequence(seq.TokensFrom(seq.ComputedTokenCount, s.TokenCount), seq.ComputedTokenCount, seq.BlockTable, s.SamplesToken, seq.Id));
         }
+        long start = Stopwatch.GetTimestamp();
         var logits = forward.Forward(new ForwardBatch(sequences), sink);
+        long forwardDone = Stopwatch.GetTimestamp();
 
         int vocab = forward.Config.VocabSize, row = 0;
         var sampled = new SampledToken?[batch.Sequences.Count];
@@ -32,6 +37,7 @@ public sealed class ModelRunner(LlamaForward forward, IReadOnlyList<int> eosToke
             IEnumerable<int>? suppressed = seq.Output.Count < p.MinTokens ? eosTokenIds.Concat(p.StopTokenIds) : null;
             sampled[i] = _sampler.Sample(logits.Slice(row++ * vocab, vocab), p, seq.Prompt, seq.Output, seq.Random, suppressed);
         }
+        LastTicks = (forwardDone - start, Stopwatch.GetTimestamp() - forwardDone);
         return sampled;
     }
 }

@@ -9,4 +9,11 @@ public sealed record SchedulerOptions
     public int MaxRunningSequences { get; init; } = 256;
     /// <summary>Share full KV blocks between prompts with identical prefixes. Default true.</summary>
     public bool EnablePrefixCaching { get; init; } = true;
+    /// <summary>
+    /// Admit waiting prompts before running decodes (mixed machines). A decode is left out of at most
+    /// <see cref="MaxDecodeDeferrals"/> steps in a row, so prompts-first never starves a stream. Default false: decodes first.
+    /// </summary>
+    public bool PromptsFirst { get; init; }
+    /// <summary>With <see cref="PromptsFirst"/>, consecutive steps a running decode may be left out of. Default 1.</summary>
+    public int MaxDecodeDeferrals { get; init; } = 1;
 }

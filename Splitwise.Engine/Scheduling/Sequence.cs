@@ -8,12 +8,14 @@ namespace Splitwise.Engine.Scheduling;
 /// </summary>
 public sealed class Sequence
 {
-    public Sequence(long id, int[] prompt, SamplingParams sampling)
+    /// <param name="outputSoFar">Tokens generated elsewhere before this machine took the request over (they are recomputed with the prompt).</param>
+    public Sequence(long id, int[] prompt, SamplingParams sampling, IReadOnlyList<int>? outputSoFar = null)
     {
         if (prompt.Length == 0) throw new ArgumentException("A prompt needs at least one token.", nameof(prompt));
         Id = id;
         Prompt = prompt;
         Sampling = sampling;
+        if (outputSoFar != null) Output.AddRange(outputSoFar);
         Random = new Random(sampling.Seed is { } seed ? unchecked((int)(seed ^ (seed >> 32))) : System.Random.Shared.Next());
     }
 
@@ -34,6 +36,10 @@ public sealed class Sequence
     internal ulong LastBlockHash { get; set; }
     /// <summary>Times this sequence lost its blocks to preemption and had to recompute.</summary>
     public int PreemptionCount { get; internal set; }
+    /// <summary>Times this sequence was left out of a step so prompts could go first (prompt-first machines bound it).</summary>
+    internal int DeferredSteps { get; set; }
+    /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the step that first computed this sequence; 0 until then.</summary>
+    public long FirstScheduledTimestamp { get; internal set; }
     /// <summary>Prompt tokens served from the prefix cache at admission.</summary>
     public int CachedPromptTokens { get; internal set; }
 

@@ -49,12 +49,44 @@ public sealed class StepScheduler
         var preempted = new List<Sequence>();
         int budget = _options.MaxBatchedTokens;
 
-        // Decodes before unfinished prefills, so a long prompt never stalls the token stream of others.
-        var order = _running.Where(s => s.TotalTokens - s.ComputedTokenCount == 1)
-            .Concat(_running.Where(s => s.TotalTokens - s.ComputedTokenCount > 1)).ToList();
+        bool IsDecode(Sequence s) => s.TotalTokens - s.ComputedTokenCount == 1;
+        if (_options.PromptsFirst)
+        {
+            // Prompts go first, except decodes already left out as often as allowed.
+            var overdue = _running.Where(s => IsDecode(s) && s.DeferredSteps >= _options.MaxDecodeDeferrals).ToList();
+            ScheduleRunning(overdue, scheduled, preempted, ref budget);
+            ScheduleRunning(_running.Where(s => !IsDecode(s)).ToList(), scheduled, preempted, ref budget);
+            Admit(scheduled, preempted, ref budget);
+            // Not the ones just admitted: a prompt served from the prefix cache but its last token looks like a decode.
+            ScheduleRunning(_running.Where(s => IsDecode(s) && !overdue.Contains(s) && !scheduled.Any(x => x.Sequence == s)).ToList(), scheduled, preempted, ref budget);
+            foreach (var seq in _running)
+                seq.DeferredSteps = scheduled.Any(x => x.Sequence == seq) ? 0 : seq.DeferredSteps + 1;
+        }
+        else
+        {
+            // Decodes before unfinished prefills, so a long prompt never stalls the token stream of others.
+            ScheduleRunning(_running.Where(IsDecode).Concat(_running.Where(s => !IsDecode(s))).ToList(), scheduled, preempted, ref budget);
+            Admit(scheduled, preempted, ref budget);
+        }
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        foreach (var (seq, _) in scheduled)
+            if (seq.FirstScheduledTimestamp == 0) seq.FirstScheduledTimestamp = now;
+        PendingPromptTokens = _waiting.Sum(s => s.TotalTokens - s.ComputedTokenCount)
+            + _running.Where(s => !IsDecode(s)).Sum(s => s.TotalTokens - s.ComputedTokenCount)
+            - scheduled.Where(x => x.Sequence.TotalTokens - x.Sequence.ComputedTokenCount > 1).Sum(x => x.TokenCount);
+        return new ScheduledBatch(scheduled, preempted);
+    }
+
+    /// <summary>Prompt tokens waiting or mid-prefill and not in the batch just scheduled (the prompt queue a cluster scheduler compares).</summary>
+    public int PendingPromptTokens { get; private set; }
+
+    private void ScheduleRunning(List<Sequence> order, List<ScheduledSequence> scheduled, List<Sequence> preempted, ref int budget)
+    {
         foreach (var seq in order)
         {
             if (seq.Status != SequenceStatus.Running) continue; // preempted earlier in this loop
+            // Prompts-first runs several passes; a prompt admitted with one token left to compute looks like a decode to the last one.
+            if (scheduled.Exists(x => x.Sequence == seq)) continue;
             int n = Math.Min(seq.TotalTokens - seq.ComputedTokenCount, budget);
             if (n <= 0) continue;
             while (!TryGrow(seq, seq.ComputedTokenCount + n))
@@ -74,8 +106,11 @@ public sealed class StepScheduler
             scheduled.Add(new ScheduledSequence(seq, n));
             budget -= n;
         }
+    }
 
-        // Admit waiting prompts only in a step that preempted nobody: admitting would just preempt again.
+    /// <summary>Admits waiting prompts in arrival order, only in a step that preempted nobody: admitting would just preempt again.</summary>
+    private void Admit(List<ScheduledSequence> scheduled, List<Sequence> preempted, ref int budget)
+    {
         while (preempted.Count == 0 && budget > 0 && _waiting.First is { } node && _running.Count < _options.MaxRunningSequences)
         {
             var seq = node.Value;
@@ -92,7 +127,6 @@ public sealed class StepScheduler
             scheduled.Add(new ScheduledSequence(seq, n));
             budget -= n;
         }
-        return new ScheduledBatch(scheduled, preempted);
     }
 
     /// <summary>Applies a finished step: advances computed counts, appends sampled tokens, finishes sequences.</summary>
@@ -147,11 +181,14 @@ public sealed class StepScheduler
     }
 
     public static FinishReason? StopReason(Sequence seq, int token, IReadOnlyList<int> eosTokenIds, int maxModelLength)
+        => StopReason(seq.Sampling, seq.Output.Count, seq.TotalTokens, token, eosTokenIds, maxModelLength);
+
+    /// <summary>Whether <paramref name="token"/>, just appended as output number <paramref name="outputCount"/>, ends the request.</summary>
+    public static FinishReason? StopReason(SamplingParams p, int outputCount, int totalTokens, int token, IReadOnlyList<int> eosTokenIds, int maxModelLength)
     {
-        var p = seq.Sampling;
-        bool pastMin = seq.Output.Count >= p.MinTokens;
+        bool pastMin = outputCount >= p.MinTokens;
         if (pastMin && (!p.IgnoreEos && eosTokenIds.Contains(token) || p.StopTokenIds.Contains(token))) return FinishReason.Stop;
-        if (seq.Output.Count >= p.MaxTokens || seq.TotalTokens >= maxModelLength) return FinishReason.Length;
+        if (outputCount >= p.MaxTokens || totalTokens >= maxModelLength) return FinishReason.Length;
         return null;
     }
 

@@ -21,6 +21,7 @@ public static class GatewayApp
         var app = builder.Build();
         app.UseApiKeyCheck(options.ApiKey);
         app.MapOperationsApi();
+        app.MapClusterApi();
         app.MapOpenAiApi();
         return app;
     }

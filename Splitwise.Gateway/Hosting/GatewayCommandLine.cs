@@ -9,6 +9,8 @@ public static class GatewayCommandLine
         usage: Splitwise.Gateway [--model PATH|synthetic:NAME] [--host 127.0.0.1] [--port 8000] [--chat-template FILE]
                                  [--tokenizer PATH] [--served-model-name NAME] [--api-key KEY] [--max-waiting 256]
                                  [--kv-cache-gb 2] [--kv-f16] [--max-batched-tokens 512] [--max-model-len N] [--threads N]
+                                 [--embedded prompt=1,token=1] [--routing jsq|round-robin|random] [--prompt-queue-threshold 8192]
+                                 [--layerwise-min-tokens 512] [--kv-lease-seconds 30] [--cluster-secret S] [--cluster [--heartbeat-ms 1000]]
         """;
 
     /// <summary>Standard host settings (WebApplicationFactory passes them) that go to ASP.NET Core untouched.</summary>
@@ -39,10 +41,35 @@ public static class GatewayCommandLine
             MaxBatchedTokens = a.Int("max-batched-tokens", defaults.MaxBatchedTokens),
             MaxModelLength = maxModelLength,
             Threads = threads,
+            Embedded = a.String("embedded") is { } spec ? ParseSpec(spec) : null,
+            Routing = a.String("routing") ?? defaults.Routing,
+            PromptQueueThreshold = a.Int("prompt-queue-threshold", defaults.PromptQueueThreshold),
+            LayerwiseMinTokens = a.Int("layerwise-min-tokens", defaults.LayerwiseMinTokens),
+            KvLease = a.Has("kv-lease-seconds") ? TimeSpan.FromSeconds(a.Float("kv-lease-seconds", 0)) : defaults.KvLease,
+            ClusterSecret = a.String("cluster-secret"),
+            Cluster = a.Flag("cluster"),
+            HeartbeatInterval = TimeSpan.FromMilliseconds(a.Int("heartbeat-ms", (int)defaults.HeartbeatInterval.TotalMilliseconds)),
             HostArguments = args.Where(IsHostSetting).ToArray(),
         };
         a.RejectUnknown();
         if (o.ChatTemplateFile is { } f && !File.Exists(f)) throw new CliException($"--chat-template: no such file {f}");
+        if (o.KvLease <= TimeSpan.Zero) throw new CliException($"--kv-lease-seconds must be positive, got {o.KvLease.TotalSeconds}");
+        if (!Routing.RoutingPolicies.Names.Contains(o.Routing)) throw new CliException($"--routing: '{o.Routing}' is not one of {string.Join(", ", Routing.RoutingPolicies.Names)}");
+        if (o.Cluster && o.Embedded is not null) throw new CliException("--cluster and --embedded exclude each other: machines run either in silos or in-process");
+        if (o.Cluster && string.IsNullOrEmpty(o.ClusterSecret)) throw new CliException("--cluster needs --cluster-secret S: silos prove it on every call");
+        if (o.HeartbeatInterval < TimeSpan.FromMilliseconds(10)) throw new CliException($"--heartbeat-ms must be at least 10, got {o.HeartbeatInterval.TotalMilliseconds}");
         return o;
+    }
+
+    private static Cluster.EmbeddedSpec ParseSpec(string spec)
+    {
+        try
+        {
+            return Cluster.EmbeddedSpec.Parse(spec);
+        }
+        catch (FormatException e)
+        {
+            throw new CliException($"--embedded: {e.Message}");
+        }
     }
 }

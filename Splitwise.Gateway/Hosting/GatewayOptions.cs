@@ -28,8 +28,27 @@ public sealed record GatewayOptions
     /// <summary>Tokens per engine step (chunked prefill budget). Default 512.</summary>
     public int MaxBatchedTokens { get; init; } = 512;
     public int? MaxModelLength { get; init; }
-    /// <summary>Worker threads for the kernels; default all cores.</summary>
+    /// <summary>Kernel threads of each embedded machine; default the cores split evenly between them.</summary>
     public int? Threads { get; init; }
+    /// <summary>Machines run in-process, e.g. prompt=1,token=1 for the split on one host. Default (null): one mixed machine.</summary>
+    public Cluster.EmbeddedSpec? Embedded { get; init; }
+    /// <summary>Cluster routing policy: jsq (default), round-robin or random.</summary>
+    public string Routing { get; init; } = "jsq";
+    /// <summary>Pending prompt tokens on the chosen prompt machine above which a request runs in the mixed pool. Default 8192.</summary>
+    public int PromptQueueThreshold { get; init; } = 8192;
+    /// <summary>Prompts at least this long stream their KV layer by layer during prefill. Default 512.</summary>
+    public int LayerwiseMinTokens { get; init; } = 512;
+    /// <summary>
+    /// How long a token machine holds a split request's reserved KV blocks with no frame arriving. Default 30 s.
+    /// A request whose prefill waits longer than this in the prompt machine's queue loses its reservation and is recomputed.
+    /// </summary>
+    public TimeSpan KvLease { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>No machines in-process: silos started with `Splitwise.Silo serve` register and are routed to. Default false.</summary>
+    public bool Cluster { get; init; }
+    /// <summary>Heartbeat interval of silos in --cluster mode; a machine silent for 3 of them leaves the directory. Default 1 s.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>Secret that silos and KV peers must prove. Default none (loopback development only); --cluster requires one.</summary>
+    public string? ClusterSecret { get; init; }
     /// <summary>Standard host settings (--environment=, --contentRoot=, --applicationName=) passed on to ASP.NET Core.</summary>
     public IReadOnlyList<string> HostArguments { get; init; } = [];
 }

@@ -8,11 +8,12 @@ using Splitwise.Silo.Machines;
 namespace Splitwise.Gateway.OpenAi;
 
 /// <summary>
-/// Runs every choice of one request on the machine and merges their outputs into one ordered stream of deltas:
+/// Runs every choice of one request on the cluster and merges their outputs into one ordered stream of deltas:
 /// text decoded incrementally, stop strings cut out, EOS/stop tokens left out of the text. Cancelling the
-/// enumeration (client gone) cancels every choice, which frees their KV blocks at the machine's next step.
+/// enumeration (client gone) cancels every choice, which frees their KV blocks at their machines' next step.
 /// </summary>
-public sealed class ChoiceRunner(EngineLoop loop, Tokenizer? tokenizer)
+/// <param name="generate">Runs one sequence somewhere and streams its events (the cluster runner).</param>
+public sealed class ChoiceRunner(Func<int[], SamplingParams, CancellationToken, IAsyncEnumerable<GenerationEvent>> generate, Tokenizer? tokenizer, IReadOnlyList<int> eosTokenIds)
 {
     public int PromptTokens { get; private set; }
     public int CompletionTokens { get; private set; }
@@ -20,7 +21,8 @@ public sealed class ChoiceRunner(EngineLoop loop, Tokenizer? tokenizer)
     public async IAsyncEnumerable<ChoiceDelta> RunAsync(GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var merged = Channel.CreateUnbounded<(int Choice, GenerationEvent Event)>();
-        var streams = new List<GenerationStream>();
+        var choices = new List<CancellationTokenSource>();
+        var sources = new List<IAsyncEnumerable<GenerationEvent>>();
         var states = new List<ChoiceState>();
         try
         {
@@ -29,12 +31,14 @@ public sealed class ChoiceRunner(EngineLoop loop, Tokenizer? tokenizer)
                 for (int i = 0; i < request.N; i++)
                 {
                     var sampling = request.Sampling.Seed is { } seed ? request.Sampling with { Seed = seed + i } : request.Sampling;
-                    streams.Add(loop.Submit(prompt, sampling));
-                    states.Add(new ChoiceState(states.Count, request, tokenizer, loop.Engine.EosTokenIds));
+                    var choice = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    choices.Add(choice);
+                    sources.Add(generate(prompt, sampling, choice.Token));
+                    states.Add(new ChoiceState(states.Count, request, tokenizer, eosTokenIds));
                     PromptTokens += prompt.Length;
                 }
             }
-            var pumps = streams.Select((s, choice) => PumpAsync(s, choice, merged.Writer)).ToArray();
+            var pumps = sources.Select((s, choice) => PumpAsync(s, choice, merged.Writer, choices[choice].Token)).ToArray();
             _ = Task.WhenAll(pumps).ContinueWith(t => merged.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
 
             await foreach (var (choice, ev) in merged.Reader.ReadAllAsync(cancellationToken))
@@ -42,21 +46,31 @@ public sealed class ChoiceRunner(EngineLoop loop, Tokenizer? tokenizer)
                 var state = states[choice];
                 if (state.Done) continue;
                 var delta = state.Apply(ev);
-                if (state.Done && ev.Finish is null) streams[choice].Cancel(); // a stop string ended it early
+                if (state.Done && ev.Finish is null) await choices[choice].CancelAsync(); // a stop string ended it early
                 if (delta != null) yield return delta;
             }
             CompletionTokens = states.Sum(s => s.CompletionTokens);
         }
         finally
         {
-            foreach (var (stream, state) in streams.Zip(states))
-                if (!state.Done) stream.Cancel();
+            foreach (var choice in choices)
+            {
+                await choice.CancelAsync();
+                choice.Dispose();
+            }
         }
     }
 
-    private static async Task PumpAsync(GenerationStream stream, int choice, ChannelWriter<(int, GenerationEvent)> writer)
+    /// <summary>Copies one choice's events into the merged channel; a choice cancelled on purpose just stops.</summary>
+    private static async Task PumpAsync(IAsyncEnumerable<GenerationEvent> events, int choice, ChannelWriter<(int, GenerationEvent)> writer, CancellationToken cancellationToken)
     {
-        await foreach (var ev in stream.Events.ReadAllAsync()) writer.TryWrite((choice, ev));
+        try
+        {
+            await foreach (var ev in events.WithCancellation(cancellationToken)) writer.TryWrite((choice, ev));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
     }
 
     /// <summary>One choice's decoding state.</summary>

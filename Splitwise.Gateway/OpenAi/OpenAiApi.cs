@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
+using Splitwise.Gateway.Cluster;
 using Splitwise.Gateway.Hosting;
+using Splitwise.Gateway.Routing;
 using Splitwise.Gateway.Metrics;
 
 namespace Splitwise.Gateway.OpenAi;
@@ -38,12 +40,12 @@ public static class OpenAiApi
         var arrival = Stopwatch.StartNew();
         try
         {
-            if (!host.IsReady || host.Loop is null)
+            if (!host.IsReady)
                 throw new OpenAiException(503, host.LoadError is null ? "The model is still loading." : $"The model failed to load: {host.LoadError}") { RetryAfterSeconds = 5 };
             var request = RequestReader.Read(await ReadBodyAsync(context), chat, host);
             request = FitToContext(request, host.MaxModelLength);
-            var loop = host.Loop;
-            int waiting = loop.LiveCount - loop.Engine.RunningCount;
+            var load = host.Load;
+            int waiting = Math.Max(0, host.Runner.InFlight - load.Running - load.AwaitingKv);
             if (waiting + request.Prompts.Count * request.N > options.MaxWaitingRequests)
                 throw new OpenAiException(429, $"Too many requests are waiting ({waiting}); retry shortly.") { RetryAfterSeconds = 1 };
             await RunAsync(context, host, metrics, request, arrival);
@@ -105,7 +107,7 @@ public static class OpenAiApi
 
     private static async Task RunAsync(HttpContext context, ModelHost host, ServingMetrics metrics, GenerationRequest request, Stopwatch arrival)
     {
-        var runner = new ChoiceRunner(host.Loop!, host.Tokenizer);
+        var runner = new ChoiceRunner(host.Runner.RunAsync, host.Tokenizer, host.EosTokenIds);
         string id = (request.IsChat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N");
         var shapes = new ResponseShapes(request, id, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), host.Tokenizer);
         int choiceCount = request.Prompts.Count * request.N;
@@ -168,6 +170,16 @@ public static class OpenAiApi
         catch (ArgumentException e)
         {
             throw OpenAiException.BadRequest(e.Message, request.IsChat ? "messages" : "prompt");
+        }
+        catch (ClusterRejectedException e)
+        {
+            var reject = e.Rejection;
+            int status = reject.Cause switch { RejectionCause.Saturated => 429, RejectionCause.NoMachines => 503, _ => 400 };
+            throw new OpenAiException(status, reject.Reason) { RetryAfterSeconds = reject.RetryAfter is { } wait ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : null };
+        }
+        catch (ClusterUnavailableException e)
+        {
+            throw new OpenAiException(503, $"No machine could finish the request: {e.Message}") { RetryAfterSeconds = 1 };
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Splitwise.Silo.KvTransfer;
 
 public enum KvFrameKind : byte
@@ -8,6 +10,12 @@ public enum KvFrameKind : byte
     End = 1,
     /// <summary>The sender gives up on this request; the receiver releases what it reserved.</summary>
     Abort = 2,
+    /// <summary>First frame of a connection, sender → receiver: the payload proves the cluster secret (see <see cref="KvHello"/>).</summary>
+    Hello = 3,
+    /// <summary>Receiver → sender: the request's KV arrived whole (request id 0: the Hello was accepted).</summary>
+    Ack = 4,
+    /// <summary>Receiver → sender: the request failed; the payload is a short UTF-8 reason (request id 0: the connection is refused).</summary>
+    Nack = 5,
 }
 
 public enum KvElementType : byte
@@ -17,8 +25,10 @@ public enum KvElementType : byte
 }
 
 /// <summary>
-/// One unit of the prompt→token KV stream. The payload holds K then V, each [TokenCount, HeadCount, HeadDim]
-/// in <see cref="ElementType"/>; its length follows from the shape, and a checksum covers it.
+/// One unit of the prompt→token KV stream. A LayerData payload holds K then V, each token-major
+/// [TokenCount][HeadCount][HeadDim] in <see cref="ElementType"/> (the layout of <c>KvCache.CopyTokensOut</c>);
+/// its length follows from the shape. Hello and Nack carry a short variable payload (a proof, a reason) of at most
+/// <see cref="KvFrameCodec.MaxControlPayloadBytes"/>; the other kinds none. A checksum covers every payload.
 /// </summary>
 public sealed record KvFrame(
     KvFrameKind Kind,
@@ -34,9 +44,33 @@ public sealed record KvFrame(
 {
     public static int ElementBytes(KvElementType type) => type == KvElementType.F16 ? 2 : 4;
 
-    /// <summary>Payload bytes this frame's shape implies.</summary>
+    /// <summary>Payload bytes this frame's shape implies: the K/V size for LayerData, 0 for End, Abort and Ack (Hello and Nack: see <see cref="HasVariablePayload"/>).</summary>
     public long ExpectedPayloadBytes => Kind == KvFrameKind.LayerData ? 2L * TokenCount * HeadCount * HeadDim * ElementBytes(ElementType) : 0;
 
-    public static KvFrame End(long requestId) => new(KvFrameKind.End, requestId, 0, 0, 0, 0, 0, 0, KvElementType.F32, ReadOnlyMemory<byte>.Empty);
-    public static KvFrame Abort(long requestId) => new(KvFrameKind.Abort, requestId, 0, 0, 0, 0, 0, 0, KvElementType.F32, ReadOnlyMemory<byte>.Empty);
+    /// <summary>Hello and Nack payloads are not implied by the shape; they are bounded by <see cref="KvFrameCodec.MaxControlPayloadBytes"/>.</summary>
+    public bool HasVariablePayload => Kind is KvFrameKind.Hello or KvFrameKind.Nack;
+
+    /// <summary>A Nack's reason; null for other kinds.</summary>
+    public string? Reason => Kind == KvFrameKind.Nack ? Encoding.UTF8.GetString(Payload.Span) : null;
+
+    public static KvFrame End(long requestId) => Control(KvFrameKind.End, requestId, ReadOnlyMemory<byte>.Empty);
+    public static KvFrame Abort(long requestId) => Control(KvFrameKind.Abort, requestId, ReadOnlyMemory<byte>.Empty);
+    public static KvFrame Ack(long requestId) => Control(KvFrameKind.Ack, requestId, ReadOnlyMemory<byte>.Empty);
+
+    /// <summary>A refusal; a reason longer than <see cref="KvFrameCodec.MaxControlPayloadBytes"/> in UTF-8 is cut at a character boundary.</summary>
+    public static KvFrame Nack(long requestId, string reason) => Control(KvFrameKind.Nack, requestId, Utf8Prefix(reason, KvFrameCodec.MaxControlPayloadBytes));
+
+    public static KvFrame Hello(ReadOnlyMemory<byte> proof) => Control(KvFrameKind.Hello, 0, proof);
+
+    private static KvFrame Control(KvFrameKind kind, long requestId, ReadOnlyMemory<byte> payload)
+        => new(kind, requestId, 0, 0, 0, 0, 0, 0, KvElementType.F32, payload);
+
+    private static byte[] Utf8Prefix(string text, int maxBytes)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        if (bytes.Length <= maxBytes) return bytes;
+        int cut = maxBytes;
+        while (cut > 0 && (bytes[cut] & 0xC0) == 0x80) cut--; // do not split a multi-byte character
+        return bytes[..cut];
+    }
 }

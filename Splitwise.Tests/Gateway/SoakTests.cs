@@ -40,8 +40,8 @@ public class SoakTests
         Assert.All(results, r => Assert.True((int)r.Status < 500, $"{(int)r.Status}: {r.Body}"));
         Assert.All(results.Where(r => r.Malformed), r => Assert.Equal(HttpStatusCode.BadRequest, r.Status));
         Assert.All(results.Where(r => !r.Malformed), r => Assert.True(r.Status == HttpStatusCode.OK, $"{(int)r.Status}: {r.Body}"));
-        Assert.Equal(0, server.Host.Loop!.Load.BlocksUsed);
-        Assert.Equal(0, server.Host.Loop.LiveCount);
+        Assert.Equal(0, server.Host.Load.BlocksUsed);
+        Assert.Equal(0, server.Host.Runner.InFlight);
 
         var metrics = server.Metrics;
         Assert.Equal(results.Count(r => !r.Malformed), metrics.RequestCount("success"));

@@ -152,8 +152,13 @@ public sealed unsafe class MatMulFusedTests
         Assert.Contains("columns", columns.Message);
     }
 
-    private static bool Int8(WeightType type, Level level, int n)
-        => level != Level.Scalar && n < MatMul.GemmMinTokens(type) && type is WeightType.Q8_0 or WeightType.Q4_0;
+    /// <summary>Largest integer activation code the path for this shape uses (as MatMulTests states it); 0 for fp32 activations.</summary>
+    private static int Int8(WeightType type, Level level, int n) => level == Level.Scalar ? 0 : (type, n >= MatMul.GemmMinTokens(type)) switch
+    {
+        (WeightType.Q8_0 or WeightType.Q4_0, false) => 127,
+        (WeightType.Q8_0, true) => 32767,
+        _ => 0,
+    };
 
     private static WeightMatrix Matrix(WeightType type, int rows, int cols, Random rng)
         => WeightMatrix.FromBytes(type, rows, cols, TestWeights.Create(type, rows, cols, rng));

@@ -18,6 +18,7 @@ namespace Splitwise.Tests.Kernels;
 ///   K additions, in different orders. Q4_K adds 2u per element of |d·sc·q| + |dmin·m| (its dequantization is fused).
 /// - int8 activations (Q8_0/Q4_0 GEMV): additionally Σ_c |w[r,c]|·0.51·d_b(c), where d_b = max|x| / 127 of the
 ///   32-element activation block holding c — each activation is rounded to the nearest multiple of d_b.
+/// - int16 activations (the Q8_0 integer GEMM): the same term with d_b = max|x| / 32767.
 /// </summary>
 public sealed unsafe class MatMulTests
 {
@@ -71,8 +72,13 @@ public sealed unsafe class MatMulTests
         }
 
         bool usesGemm = gemm ?? n >= MatMul.GemmMinTokens(type);
-        bool int8Activations = level != Level.Scalar && !usesGemm && type is WeightType.Q8_0 or WeightType.Q4_0;
-        var tolerance = Tolerances(w, x, n, int8Activations);
+        int activationCodes = level == Level.Scalar ? 0 : (type, usesGemm) switch
+        {
+            (WeightType.Q8_0 or WeightType.Q4_0, false) => 127,
+            (WeightType.Q8_0, true) => 32767,
+            _ => 0,
+        };
+        var tolerance = Tolerances(w, x, n, activationCodes);
         KernelAssert.Close(expected, actual, i => tolerance[i],
             $"MatMul {type} {level} [{rows}×{cols}] n={n} path={(usesGemm ? "gemm" : "gemv")} (index = token·{rows} + row)");
     }
@@ -99,7 +105,10 @@ public sealed unsafe class MatMulTests
         Assert.Throws<ArgumentOutOfRangeException>(() => MatMul.Multiply(w, x, -1, y, WorkerPool.Shared));
     }
 
-    internal static double[] Tolerances(WeightMatrix w, float[] x, int n, bool int8Activations)
+    internal static double[] Tolerances(WeightMatrix w, float[] x, int n, bool int8Activations) => Tolerances(w, x, n, int8Activations ? 127 : 0);
+
+    /// <param name="activationCodes">Largest code of the integer activations (127 for int8, 32767 for int16); 0 for fp32 activations.</param>
+    internal static double[] Tolerances(WeightMatrix w, float[] x, int n, int activationCodes)
     {
         const double u = 1.0 / (1 << 23);
         int rows = w.Rows, cols = w.Cols;
@@ -120,13 +129,13 @@ public sealed unsafe class MatMulTests
                     absDot += Math.Abs(xc) * magnitude[c];
                     if (fusedDequant != null) dequant += 2 * u * Math.Abs(xc) * fusedDequant[c];
                 }
-                if (int8Activations)
+                if (activationCodes > 0)
                 {
                     for (int b = 0; b < cols / 32; b++)
                     {
                         double amax = 0;
                         for (int j = 0; j < 32; j++) amax = Math.Max(amax, Math.Abs(x[i * cols + b * 32 + j]));
-                        for (int j = 0; j < 32; j++) quant += magnitude[b * 32 + j] * 0.51 * amax / 127;
+                        for (int j = 0; j < 32; j++) quant += magnitude[b * 32 + j] * 0.51 * amax / activationCodes;
                     }
                     absDot += quant; // the fp32 rounding bound applies to the quantized products too
                 }

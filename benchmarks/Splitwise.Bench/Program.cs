@@ -4,10 +4,11 @@ using Splitwise.Engine.Loading;
 using Splitwise.Kernels;
 using Splitwise.Kernels.Threading;
 
-// Splitwise.Bench [engine] [--models a,b,...] [--out DIR] [--reps N] [--decode-only] [--profile] [FILE.gguf ...]
+// Splitwise.Bench [engine] [--models a,b,...] [--prefill 128,512] [--decode 1,8,32] [--threads T] [--out DIR] [--reps N] [--decode-only] [--profile] [FILE.gguf ...]
 //                                                                                        roofline probes, then engine throughput
 //   --decode-only: only decode at batch 1 (and only the bandwidth probe); --profile: then time each forward step of it
 // Splitwise.Bench kernels                                                                matrix-multiply microbenchmarks
+// Splitwise.Bench kernels --q8-paths [--tokens 1,4,...] [--reps N] [--threads T] [--cpu-time]   Q8_0 GEMV vs fp32 GEMM vs int16 GEMM by batch size
 // Splitwise.Bench serving [--model M] [--concurrency 1,4,16]                           output tok/s of the gateway under closed-loop load
 // Splitwise.Bench tokenizer                                                              tokenizer encode throughput
 string[] verbs = ["engine", "kernels", "serving", "tokenizer"];
@@ -16,7 +17,9 @@ var rest = args.Length > 0 && verbs.Contains(args[0]) ? args[1..] : args;
 if (verb == "serving") return await Splitwise.Bench.Serving.ServingBench.RunAsync(rest);
 if (verb == "tokenizer") return TokenizerBench.Run(rest);
 
-var pool = WorkerPool.Shared;
+int threadsIndex = Array.IndexOf(rest, "--threads");
+using var ownPool = threadsIndex >= 0 && threadsIndex + 1 < rest.Length ? new WorkerPool(int.Parse(rest[threadsIndex + 1])) : null;
+var pool = ownPool ?? WorkerPool.Shared;
 string machine = $"{Environment.ProcessorCount} cores, SIMD {CpuFeatures.Describe()}";
 Console.WriteLine($"Probing this machine ({machine})...");
 bool decodeOnly = rest.Contains("--decode-only"), profile = rest.Contains("--profile");
@@ -25,14 +28,21 @@ double bandwidth = RooflineProbe.MemoryReadBandwidth(pool);
 double fma = decodeOnly ? double.NaN : RooflineProbe.Fp32FmaPeak(pool, repetitions: 20);
 double int8 = decodeOnly ? double.NaN : RooflineProbe.Int8DotPeak(pool, repetitions: 20);
 Console.WriteLine($"read bandwidth {bandwidth:F1} GB/s, FP32 FMA {fma:F0} GFLOP/s, int8 dot {int8:F0} GOP/s ({RooflineProbe.Int8Method})");
+string? Option(string name) => Array.IndexOf(rest, name) is var i and >= 0 && i + 1 < rest.Length ? rest[i + 1] : null;
+if (verb == "kernels" && rest.Contains("--q8-paths"))
+{
+    int[] tokens = (Option("--tokens") ?? "1,2,4,6,8,10,12,16,24,32,64,128,512").Split(',').Select(int.Parse).ToArray();
+    Q8_0PathBench.Run(pool, fma, tokens, int.Parse(Option("--reps") ?? "7"), rest.Contains("--cpu-time"), Console.Out);
+    return 0;
+}
 if (verb == "kernels")
 {
     KernelBench.Run(pool, bandwidth, fma, Console.Out);
     return 0;
 }
 
-string? Option(string name) => Array.IndexOf(rest, name) is var i and >= 0 && i + 1 < rest.Length ? rest[i + 1] : null;
 int reps = int.Parse(Option("--reps") ?? "3");
+int[] IntList(string name, int[] fallback) => Option(name)?.Split(',').Select(int.Parse).ToArray() ?? fallback;
 var models = (Option("--models")?.Split(',') ??
     ["../shared/models/stories260k", "synthetic:llama-160m-f16", "synthetic:llama-160m-q8_0", "synthetic:llama-1b-q8_0"])
     .Concat(rest.Where(a => a.EndsWith(".gguf", StringComparison.Ordinal))).ToList();
@@ -41,7 +51,7 @@ foreach (var spec in models)
 {
     Console.WriteLine($"{spec}: loading...");
     using var weights = ModelLoader.Load(spec);
-    results.Add(EngineBench.Run(weights, spec, pool, bandwidth, fma, decodeOnly ? [] : [128, 512], decodeOnly ? [1] : [1, 8, 32],
+    results.Add(EngineBench.Run(weights, spec, pool, bandwidth, fma, decodeOnly ? [] : IntList("--prefill", [128, 512]), decodeOnly ? [1] : IntList("--decode", [1, 8, 32]),
                                 decodeContext: 512, reps, Console.WriteLine, profile));
 }
 var markdown = BenchReport.Markdown(results, bandwidth, fma, int8, machine);

@@ -1,7 +1,10 @@
 using Spectre.Console;
 using Splitwise.LoadTest.Cli;
 using Splitwise.LoadTest.Client;
+using Splitwise.LoadTest.Comparing;
 using Splitwise.LoadTest.Running;
+
+if (args.Length > 0 && args[0] == "compare") return CompareCommand.Run(args[1..], Console.Out, Console.Error);
 
 if (args.Length == 0 || args.Contains("--help") || args.Contains("-h"))
 {

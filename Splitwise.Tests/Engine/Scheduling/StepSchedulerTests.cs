@@ -7,11 +7,12 @@ namespace Splitwise.Tests.Engine.Scheduling;
 /// <summary>The scheduler on scripted states: no model, every sampled token is 5 (never EOS).</summary>
 public class StepSchedulerTests
 {
-    private static readonly int[] Eos = [2];
-    private static SamplingParams Params(int maxTokens) => new() { Temperature = 0, MaxTokens = maxTokens };
-    private static int[] Prompt(int length, int seed = 0) => Enumerable.Range(0, length).Select(i => 10 + (i * 7 + seed) % 90).ToArray();
+    internal static readonly int[] Eos = [2];
+    internal static SamplingParams Params(int maxTokens) => new() { Temperature = 0, MaxTokens = maxTokens };
+    internal static int[] Prompt(int length, int seed = 0) => Enumerable.Range(0, length).Select(i => 10 + (i * 7 + seed) % 90).ToArray();
 
-    private static ScheduledBatch StepOnce(StepScheduler s)
+    /// <summary>One scripted step: every sampled token is 5.</summary>
+    internal static ScheduledBatch StepOnce(StepScheduler s)
     {
         var batch = s.Schedule();
         var sampled = batch.Sequences.Select(x => x.SamplesToken ? new SampledToken(5, 0, null) : (SampledToken?)null).ToList();

@@ -44,8 +44,11 @@ public static class ServingBench
 
             await OneRequestAsync(http, host.ServedModelName, promptLength, 4, 0); // warm-up: JIT, page faults
             var results = new List<Level>();
+            var statistics = host.Embedded!.Machines[0].Loop.Engine.Statistics; // plain embedded: one mixed machine
+            var profiles = new StringBuilder();
             foreach (int c in levels)
             {
+                var before = statistics.Snapshot();
                 var clock = Stopwatch.StartNew();
                 var timings = await Task.WhenAll(Enumerable.Range(0, c).Select(async client =>
                 {
@@ -54,6 +57,8 @@ public static class ServingBench
                     return mine;
                 }));
                 double seconds = clock.Elapsed.TotalSeconds;
+                var profile = (statistics.Snapshot() - before).Describe(seconds);
+                profiles.AppendLine(CultureInfo.InvariantCulture, $"concurrency {c}:").Append(profile);
                 long tokens = (long)c * rounds * outputLength;
                 var all = timings.SelectMany(t => t).ToList();
                 double tps = tokens / seconds;
@@ -73,6 +78,8 @@ public static class ServingBench
             foreach (var l in results)
                 md.AppendLine(CultureInfo.InvariantCulture, $"| {l.Concurrency} | {l.Requests} | {l.OutputTokensPerSecond:F1} | {l.RatioToFirst:F2} | {l.MedianTtftMs:F0} | {l.MedianItlMs:F1} |");
             Console.WriteLine();
+            Console.WriteLine("Engine steps per level (where the time went):");
+            Console.WriteLine(profiles);
             Console.WriteLine(md);
             File.WriteAllText(Path.Combine(outDir, "serving-bench.md"), md.ToString());
             File.WriteAllText(Path.Combine(outDir, "serving-bench.json"), JsonSerializer.Serialize(new { model, promptLength, outputLength, levels = results }, new JsonSerializerOptions { WriteIndented = true }));

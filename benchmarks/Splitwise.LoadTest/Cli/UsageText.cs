@@ -9,6 +9,8 @@ public static class UsageText
         dotnet run --project benchmarks/Splitwise.LoadTest -c Release -- --base-url http://127.0.0.1:8000/v1 [--model NAME]
             (--trace FILE | --prompt-len SPEC --output-len SPEC) (--rate R [--burstiness B] | --concurrency N | --sweep R1,R2,...)
             --requests N [--duration S] --out DIR
+        dotnet run --project benchmarks/Splitwise.LoadTest -c Release -- compare A/result.json B/result.json --out DIR [--labels A,B]
+            (two runs side by side; `compare --help` for its flags)
 
         Target
           --base-url URL           base URL ending in /v1 (required)
