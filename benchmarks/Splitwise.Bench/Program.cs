@@ -4,10 +4,11 @@ using Splitwise.Engine.Loading;
 using Splitwise.Kernels;
 using Splitwise.Kernels.Threading;
 
-// Splitwise.Bench [engine] [--models a,b,...] [--prefill 128,512] [--decode 1,8,32] [--threads T] [--out DIR] [--reps N] [--decode-only] [--profile] [FILE.gguf ...]
+// Splitwise.Bench [engine] [--models a,b,...] [--prefill 128,512] [--decode 1,8,32] [--threads T] [--out DIR] [--reps N] [--context C] [--decode-only] [--profile] [FILE.gguf ...]
 //                                                                                        roofline probes, then engine throughput
 //   --decode-only: only decode at batch 1 (and only the bandwidth probe); --profile: then time each forward step of it
 // Splitwise.Bench kernels                                                                matrix-multiply microbenchmarks
+// Splitwise.Bench kernels --attention [--context 512] [--kv f16] [--kv-heads 4] [--group 3]    decode attention per KV head, DRAM and cache
 // Splitwise.Bench kernels --q8-paths [--tokens 1,4,...] [--reps N] [--threads T] [--cpu-time]   Q8_0 GEMV vs fp32 GEMM vs int16 GEMM by batch size
 // Splitwise.Bench serving [--model M] [--concurrency 1,4,16]                           output tok/s of the gateway under closed-loop load
 // Splitwise.Bench tokenizer                                                              tokenizer encode throughput
@@ -16,6 +17,14 @@ var verb = args.Length > 0 && verbs.Contains(args[0]) ? args[0] : "engine";
 var rest = args.Length > 0 && verbs.Contains(args[0]) ? args[1..] : args;
 if (verb == "serving") return await Splitwise.Bench.Serving.ServingBench.RunAsync(rest);
 if (verb == "tokenizer") return TokenizerBench.Run(rest);
+
+string? Option(string name) => Array.IndexOf(rest, name) is var i and >= 0 && i + 1 < rest.Length ? rest[i + 1] : null;
+if (verb == "kernels" && rest.Contains("--attention"))
+{
+    AttentionBench.Run(int.Parse(Option("--context") ?? "512"), headDim: 64, int.Parse(Option("--kv-heads") ?? "4"), int.Parse(Option("--group") ?? "3"),
+                       Option("--kv") == "f16", int.Parse(Option("--reps") ?? "41"), Console.Out);
+    return 0;
+}
 
 int threadsIndex = Array.IndexOf(rest, "--threads");
 using var ownPool = threadsIndex >= 0 && threadsIndex + 1 < rest.Length ? new WorkerPool(int.Parse(rest[threadsIndex + 1])) : null;
@@ -28,7 +37,6 @@ double bandwidth = RooflineProbe.MemoryReadBandwidth(pool);
 double fma = decodeOnly ? double.NaN : RooflineProbe.Fp32FmaPeak(pool, repetitions: 20);
 double int8 = decodeOnly ? double.NaN : RooflineProbe.Int8DotPeak(pool, repetitions: 20);
 Console.WriteLine($"read bandwidth {bandwidth:F1} GB/s, FP32 FMA {fma:F0} GFLOP/s, int8 dot {int8:F0} GOP/s ({RooflineProbe.Int8Method})");
-string? Option(string name) => Array.IndexOf(rest, name) is var i and >= 0 && i + 1 < rest.Length ? rest[i + 1] : null;
 if (verb == "kernels" && rest.Contains("--q8-paths"))
 {
     int[] tokens = (Option("--tokens") ?? "1,2,4,6,8,10,12,16,24,32,64,128,512").Split(',').Select(int.Parse).ToArray();
@@ -52,7 +60,7 @@ foreach (var spec in models)
     Console.WriteLine($"{spec}: loading...");
     using var weights = ModelLoader.Load(spec);
     results.Add(EngineBench.Run(weights, spec, pool, bandwidth, fma, decodeOnly ? [] : IntList("--prefill", [128, 512]), decodeOnly ? [1] : IntList("--decode", [1, 8, 32]),
-                                decodeContext: 512, reps, Console.WriteLine, profile));
+                                decodeContext: int.Parse(Option("--context") ?? "512"), reps, Console.WriteLine, profile));
 }
 var markdown = BenchReport.Markdown(results, bandwidth, fma, int8, machine);
 Console.WriteLine();
