@@ -55,12 +55,13 @@ var models = (Option("--models")?.Split(',') ??
     ["../shared/models/stories260k", "synthetic:llama-160m-f16", "synthetic:llama-160m-q8_0", "synthetic:llama-1b-q8_0"])
     .Concat(rest.Where(a => a.EndsWith(".gguf", StringComparison.Ordinal))).ToList();
 var results = new List<EngineBenchResult>();
+using var sampler = new RooflineProbe.BandwidthSampler(pool);
 foreach (var spec in models)
 {
     Console.WriteLine($"{spec}: loading...");
     using var weights = ModelLoader.Load(spec);
     results.Add(EngineBench.Run(weights, spec, pool, bandwidth, fma, decodeOnly ? [] : IntList("--prefill", [128, 512]), decodeOnly ? [1] : IntList("--decode", [1, 8, 32]),
-                                decodeContext: int.Parse(Option("--context") ?? "512"), reps, Console.WriteLine, profile));
+                                decodeContext: int.Parse(Option("--context") ?? "512"), reps, Console.WriteLine, profile, sampler.Sample));
 }
 var markdown = BenchReport.Markdown(results, bandwidth, fma, int8, machine);
 Console.WriteLine();

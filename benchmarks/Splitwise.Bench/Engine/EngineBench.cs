@@ -7,7 +7,7 @@ namespace Splitwise.Bench.Engine;
 
 /// <summary>
 /// Prefill and decode throughput of one model through the real forward pass, as fractions of the rooflines:
-/// decode at batch 1 against weight bytes ÷ bandwidth, prefill against 2 × matrix parameters FLOPs per token
+/// decode at batch 1 against weight bytes ÷ bandwidth (sampled beside each token when a sampler is given), prefill against 2 × matrix parameters FLOPs per token
 /// ÷ the FP32 FMA peak. Decode runs at a context of 512 tokens already in the cache (contents are irrelevant to
 /// timing, so the cache is zero-filled rather than prefilled).
 /// </summary>
@@ -15,7 +15,7 @@ public static class EngineBench
 {
     public static EngineBenchResult Run(LlamaWeights weights, string name, WorkerPool pool, double bandwidthGBs, double fmaPeakGflops,
                                         int[] prefillLengths, int[] decodeBatches, int decodeContext, int repetitions, Action<string> log,
-                                        bool profile = false)
+                                        bool profile = false, Func<double>? sampleBandwidth = null)
     {
         var config = weights.Config;
         int maxPrefill = prefillLengths.DefaultIfEmpty(1).Max(), maxBatch = decodeBatches.Max();
@@ -45,15 +45,20 @@ public static class EngineBench
         }
 
         var decode = new Dictionary<int, double>();
+        double fraction = double.NaN;
         foreach (int b in decodeBatches)
         {
             var batch = new ForwardBatch(Enumerable.Range(0, b).Select(s => new BatchSequence([random.Next(3, config.VocabSize)], context, Table(s))).ToList());
+            if (b == 1 && sampleBandwidth != null)
+            {
+                (decode[b], fraction) = PairedDecode(forward, batch, weights.MatrixBytesPerToken, repetitions * 2, sampleBandwidth, name, log);
+                continue;
+            }
             double seconds = Median(repetitions * 2, () => forward.Forward(batch));
             decode[b] = b / seconds;
             log($"  {name}: decode batch {b} at context {context}: {decode[b]:F1} tok/s");
         }
-        double ideal = bandwidthGBs * 1e9 / weights.MatrixBytesPerToken;
-        double fraction = decode.TryGetValue(1, out var d1) ? d1 / ideal : double.NaN;
+        if (double.IsNaN(fraction) && decode.TryGetValue(1, out var d1)) fraction = d1 / (bandwidthGBs * 1e9 / weights.MatrixBytesPerToken);
         if (profile)
         {
             var batch = new ForwardBatch([new BatchSequence([random.Next(3, config.VocabSize)], context, Table(0))]);
@@ -66,6 +71,47 @@ public static class EngineBench
         }
         var types = string.Join("/", weights.Layers.SelectMany(l => new[] { l.Query.Type, l.Down.Type }).Append(weights.Classifier.Type).Distinct());
         return new EngineBenchResult(name, types, weights.MatrixBytesPerToken, weights.MatrixParameterCount, prefill, prefillFraction, decode, fraction);
+    }
+
+    /// <summary>
+    /// Batch-1 decode tokens in runs of a few, each run just after a bandwidth sample, so each token's roofline is the
+    /// bandwidth the machine had at that moment (a token right after the sample's read pass is not timed). Returns the median tok/s and the median of the per-token fractions (token's weight bytes/s ÷
+    /// its sample); logs the samples' median and best, and the fraction against the best, the most demanding reading.
+    /// </summary>
+    private static (double TokensPerSecond, double Fraction) PairedDecode(LlamaForward forward, ForwardBatch batch, long bytesPerToken, int rounds,
+                                                                         Func<double> sampleBandwidth, string name, Action<string> log)
+    {
+        forward.Forward(batch); // warm-up
+        // A sample every few tokens, not before each: a sample's read pass evicts what back-to-back decode keeps in
+        // cache (the KV, the caches' share of the weights), which would slow the token after it.
+        const int tokensPerSample = 5;
+        var seconds = new double[rounds * tokensPerSample];
+        var bandwidth = new double[rounds];
+        var fractions = new double[rounds * tokensPerSample];
+        for (int r = 0; r < rounds; r++)
+        {
+            bandwidth[r] = sampleBandwidth();
+            forward.Forward(batch);
+            for (int i = r * tokensPerSample; i < (r + 1) * tokensPerSample; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                forward.Forward(batch);
+                seconds[i] = clock.Elapsed.TotalSeconds;
+                fractions[i] = bytesPerToken / seconds[i] / (bandwidth[r] * 1e9);
+            }
+        }
+        double medianSeconds = MedianOf(seconds), medianBandwidth = MedianOf(bandwidth), best = bandwidth.Max();
+        double fraction = MedianOf(fractions);
+        log($"  {name}: decode batch 1: {1 / medianSeconds:F1} tok/s (median of {seconds.Length}), {bytesPerToken / medianSeconds / 1e9:F1} GB/s of weights; " +
+            $"bandwidth sampled every {tokensPerSample} tokens: median {medianBandwidth:F1}, best {best:F1} GB/s; " +
+            $"fraction of the roofline: {fraction:P1} paired, {bytesPerToken / medianSeconds / (best * 1e9):P1} of the best sample");
+        return (1 / medianSeconds, fraction);
+    }
+
+    private static double MedianOf(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
     }
 
     /// <summary>Milliseconds per decode token by forward step, beside the time the weight bytes alone take at full bandwidth.</summary>

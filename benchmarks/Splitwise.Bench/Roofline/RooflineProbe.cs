@@ -36,6 +36,34 @@ public static unsafe class RooflineProbe
         return best;
     }
 
+    /// <summary>
+    /// One read pass over a DRAM-sized buffer on every pool thread, in GB/s: a sample of the bandwidth available right
+    /// now, for pairing with a measurement taken beside it (the machine's bandwidth moves with its neighbours' load).
+    /// </summary>
+    public sealed class BandwidthSampler : IDisposable
+    {
+        private readonly NativeBuffer _buffer;
+        private readonly WorkerPool _pool;
+
+        public BandwidthSampler(WorkerPool pool, long bufferBytes = 256L << 20)
+        {
+            _pool = pool;
+            _buffer = NativeBuffer.Allocate(bufferBytes);
+            for (long off = 0; off < bufferBytes; off += int.MaxValue)
+                new Span<byte>(_buffer.Pointer + off, (int)Math.Min(bufferBytes - off, int.MaxValue)).Fill(1);
+        }
+
+        public double Sample()
+        {
+            var job = new ReadJob(_buffer.Pointer, _buffer.Length, _pool.ThreadCount * 16);
+            long t0 = Stopwatch.GetTimestamp();
+            _pool.For(job.Chunks, ref job);
+            return _buffer.Length / Stopwatch.GetElapsedTime(t0).TotalSeconds / 1e9;
+        }
+
+        public void Dispose() => _buffer.Dispose();
+    }
+
     /// <summary>FP32 FMA peak in GFLOP/s over all pool threads: independent register-resident FMA chains, 2 FLOPs per lane.</summary>
     public static double Fp32FmaPeak(WorkerPool pool, int repetitions = 5)
     {
