@@ -83,6 +83,12 @@ public sealed class ScriptedMachine(string id, MachineRole role) : IPromptMachin
         }
     }
 
+    public Task<bool> RenewAsync(long requestId, CancellationToken cancellationToken)
+    {
+        lock (Calls) Calls.Add("renew");
+        lock (Reserved) return Task.FromResult(Reserved.Contains(requestId));
+    }
+
     public Task ReleaseAsync(long requestId, CancellationToken cancellationToken)
     {
         lock (Calls) Calls.Add("release");
