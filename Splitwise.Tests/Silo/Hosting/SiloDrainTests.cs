@@ -28,6 +28,7 @@ public sealed class SiloDrainTests
         public HostedMachine Hosted { get; } = hosted;
         public WebApplication App { get; } = app;
         public RegistrationHost Registration => App.Services.GetRequiredService<RegistrationHost>();
+        public DrainGate Gate => App.Services.GetRequiredService<DrainGate>();
 
         public async ValueTask DisposeAsync()
         {
@@ -88,7 +89,9 @@ public sealed class SiloDrainTests
         Assert.True(clock.Elapsed < Heartbeat * 3, $"left after {clock.Elapsed.TotalSeconds:0.0} s, no sooner than the heartbeat timeout");
         Assert.False(stopping.IsCompleted, "the silo stopped with a reservation still on it");
 
-        // New work is refused (the gateway would retry it elsewhere); work already here carries on.
+        // The silo deregisters first (so calls routed just before still run here), then closes to new work: from then on
+        // new work is refused (the gateway would retry it elsewhere) and work already here carries on.
+        await UntilAsync(() => silo.Gate.IsClosed, "the silo to stop taking new work", seconds: 10);
         var refused = await Assert.ThrowsAsync<IOException>(() => remote.ReserveAsync(new KvReservation(2, Prompt, Greedy), default));
         Assert.Contains("shutting_down", refused.Message);
         var refusedGenerate = await Assert.ThrowsAsync<IOException>(async () =>
