@@ -11,16 +11,26 @@ namespace Splitwise.Gateway.Cluster;
 /// </summary>
 public sealed class KvLeaseKeepAlive : IAsyncDisposable
 {
+    private readonly ITokenMachine _machine;
+    private readonly long _requestId;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
     private readonly CancellationTokenSource _stop;
-    private readonly Task _loop;
-    private int _renewals, _failures;
+    private readonly ITimer _timer;
+    private Task _current = Task.CompletedTask;
+    private int _busy, _renewals, _failures;
     private volatile bool _lost;
 
     private KvLeaseKeepAlive(ITokenMachine machine, long requestId, TimeSpan lease, TimeProvider time, ILogger log, CancellationToken cancellationToken)
     {
+        _machine = machine;
+        _requestId = requestId;
+        _time = time;
+        _log = log;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Period = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, lease.Ticks / 3));
-        _loop = RunAsync(machine, requestId, time, log, _stop.Token);
+        // A periodic timer, not a delay re-armed after each answer: a slow answer does not push the next renewal back.
+        _timer = time.CreateTimer(_ => Tick(), null, Period, Period);
     }
 
     /// <summary>Starts renewing <paramref name="requestId"/>'s reservation on <paramref name="machine"/> until disposed or <paramref name="cancellationToken"/> fires.</summary>
@@ -28,6 +38,7 @@ public sealed class KvLeaseKeepAlive : IAsyncDisposable
     public static KvLeaseKeepAlive Start(ITokenMachine machine, long requestId, TimeSpan lease, TimeProvider time, ILogger log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(machine);
+        ArgumentNullException.ThrowIfNull(time);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lease, TimeSpan.Zero);
         return new KvLeaseKeepAlive(machine, requestId, lease, time, log, cancellationToken);
     }
@@ -44,46 +55,52 @@ public sealed class KvLeaseKeepAlive : IAsyncDisposable
     /// <summary>The machine answered that the reservation is gone; no further renewals are sent.</summary>
     public bool Lost => _lost;
 
-    private async Task RunAsync(ITokenMachine machine, long requestId, TimeProvider time, ILogger log, CancellationToken stop)
+    private void Tick()
     {
-        // ConfigureAwait(false) throughout: renewals must not queue behind the request's own continuations.
+        if (_lost || _stop.IsCancellationRequested) return;
+        // One renewal at a time: one still waiting for its answer is given up at the period's end by its own deadline.
+        if (Interlocked.Exchange(ref _busy, 1) == 1) return;
+        Volatile.Write(ref _current, RenewAsync());
+    }
+
+    private async Task RenewAsync()
+    {
         try
         {
-            while (true)
+            using var deadline = new CancellationTokenSource(Period, _time);
+            using var call = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, deadline.Token);
+            if (!await _machine.RenewAsync(_requestId, call.Token).ConfigureAwait(false))
             {
-                await Task.Delay(Period, time, stop).ConfigureAwait(false);
-                // A renewal that hangs is abandoned at the next period, so it cannot hold back the one after it.
-                using var deadline = new CancellationTokenSource(Period, time);
-                using var call = CancellationTokenSource.CreateLinkedTokenSource(stop, deadline.Token);
-                try
-                {
-                    if (!await machine.RenewAsync(requestId, call.Token).ConfigureAwait(false))
-                    {
-                        _lost = true;
-                        log.LogWarning("Token machine {Machine} no longer holds the KV reservation of request {Request}; its transfer will fail and the request is recomputed",
-                            machine.Id, requestId);
-                        return;
-                    }
-                    Interlocked.Increment(ref _renewals);
-                }
-                catch (Exception e) when (!stop.IsCancellationRequested)
-                {
-                    Interlocked.Increment(ref _failures);
-                    log.LogDebug("Renewing the KV lease of request {Request} on {Machine} failed ({Error}); trying again in {Period} ms",
-                        requestId, machine.Id, e.Message, Period.TotalMilliseconds);
-                }
+                _lost = true;
+                _timer.Dispose();
+                _log.LogWarning("Token machine {Machine} no longer holds the KV reservation of request {Request}; its transfer will fail and the request is recomputed",
+                    _machine.Id, _requestId);
+                return;
             }
+            Interlocked.Increment(ref _renewals);
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (Exception) when (_stop.IsCancellationRequested)
         {
+            // Stopped while the renewal was out: its outcome no longer matters.
+        }
+        catch (Exception e)
+        {
+            Interlocked.Increment(ref _failures);
+            _log.LogDebug("Renewing the KV lease of request {Request} on {Machine} failed ({Error}); trying again in {Period} ms",
+                _requestId, _machine.Id, e.Message, Period.TotalMilliseconds);
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
         }
     }
 
     /// <summary>Stops renewing (the prefill answered, failed, or the client left) and waits for a renewal in flight to end.</summary>
     public async ValueTask DisposeAsync()
     {
+        await _timer.DisposeAsync().ConfigureAwait(false);
         _stop.Cancel();
-        await _loop.ConfigureAwait(false);
+        await Volatile.Read(ref _current).ConfigureAwait(false);
         _stop.Dispose();
     }
 }
