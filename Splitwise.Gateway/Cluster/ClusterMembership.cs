@@ -85,6 +85,24 @@ public sealed class ClusterMembership : IDisposable
         return null;
     }
 
+    /// <summary>
+    /// A silo shutting down gracefully leaves the directory now rather than after its heartbeats stop: nothing new is
+    /// routed to it. Its calls in flight are not cut, because the silo drains them before it exits. An error when the
+    /// machine or its instance is unknown (already gone, or replaced by a restarted process).
+    /// </summary>
+    public ControlError? Deregister(MachineDeregistration leaving)
+    {
+        lock (_joinLock)
+        {
+            if (!_remotes.TryGetValue(leaving.Id, out var known) || known.Instance != leaving.Instance)
+                return new ControlError(ControlError.UnknownMachine, $"Machine {leaving.Id} (instance {leaving.Instance}) is not in this gateway's directory.");
+            _remotes.TryRemove(new KeyValuePair<MachineId, RemoteMachine>(leaving.Id, known));
+            _directory.Remove(leaving.Id);
+            _log.LogInformation("Machine {Machine} deregistered (graceful shutdown); new requests go elsewhere, those on it finish there", leaving.Id);
+            return null;
+        }
+    }
+
     /// <summary>Drops machines silent for longer than <see cref="MembershipOptions.MaxSilence"/>; returns who left.</summary>
     public IReadOnlyList<MachineId> RemoveSilent()
     {

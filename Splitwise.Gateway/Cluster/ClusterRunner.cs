@@ -16,9 +16,12 @@ namespace Splitwise.Gateway.Cluster;
 /// on one machine. When a machine fails mid-way, the sequence resumes elsewhere by re-prefilling the prompt plus the
 /// tokens already produced, and the assembler keeps the client's stream free of gaps and duplicates.
 /// </summary>
-public sealed class ClusterRunner(MachineDirectory directory, ClusterScheduler scheduler, ServingMetrics metrics, ILogger<ClusterRunner> log, ClusterRunnerOptions? options = null)
+/// <param name="time">The clock KV lease renewals run on; the system clock unless a test fakes it.</param>
+public sealed class ClusterRunner(MachineDirectory directory, ClusterScheduler scheduler, ServingMetrics metrics, ILogger<ClusterRunner> log, ClusterRunnerOptions? options = null,
+                                  TimeProvider? time = null)
 {
     private readonly ClusterRunnerOptions _options = options ?? new ClusterRunnerOptions();
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     // Attempt ids name reservations on token machines; a random start keeps two gateway runs from reusing ids.
     private static long s_nextId = Random.Shared.NextInt64(1, 1L << 40) << 16;
     private int _inFlight;
@@ -129,7 +132,7 @@ public sealed class ClusterRunner(MachineDirectory directory, ClusterScheduler s
         PrefillResult result;
         try
         {
-            result = await prompter.PrefillAsync(new PrefillOrder(id, prompt, sampling, new KvHandoff(decoder.Id, grant.KvEndpoint, id)), cancellationToken);
+            result = await PrefillRenewingAsync(prompter, decoder, new PrefillOrder(id, prompt, sampling, new KvHandoff(decoder.Id, grant.KvEndpoint, id)), grant.Lease, cancellationToken);
         }
         catch (Exception e) when (IsMachineFault(e, cancellationToken))
         {
@@ -160,6 +163,16 @@ public sealed class ClusterRunner(MachineDirectory directory, ClusterScheduler s
             }
             yield return ev;
         }
+    }
+
+    /// <summary>
+    /// Prefills while keeping the token machine's reservation alive: the prefill may wait in a busy prompt machine's
+    /// queue for longer than the lease, and a lease lost there costs a failed transfer and a recomputed request.
+    /// </summary>
+    private async Task<PrefillResult> PrefillRenewingAsync(IPromptMachine prompter, ITokenMachine decoder, PrefillOrder order, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        await using var keepAlive = lease > TimeSpan.Zero ? KvLeaseKeepAlive.Start(decoder, order.RequestId, lease, _time, log, cancellationToken) : null;
+        return await prompter.PrefillAsync(order, cancellationToken);
     }
 
     private static bool IsMachineFault(Exception e, CancellationToken cancellationToken)

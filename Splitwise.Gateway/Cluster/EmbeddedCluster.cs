@@ -17,8 +17,9 @@ public sealed class EmbeddedCluster : IDisposable
 
     /// <param name="threadsPerMachine">Kernel threads of each machine; null splits the cores evenly (at least one each).</param>
     /// <param name="wrapTransport">Wraps the transport the senders use (fault injection in tests).</param>
+    /// <param name="time">The clock the token side's KV leases run on; the system clock unless a test fakes it.</param>
     public EmbeddedCluster(LlamaWeights weights, EmbeddedSpec spec, EngineOptions engineOptions, KvTransferOptions transferOptions, int? threadsPerMachine = null,
-                           Func<IKvTransport, IKvTransport>? wrapTransport = null)
+                           Func<IKvTransport, IKvTransport>? wrapTransport = null, TimeProvider? time = null)
     {
         Transport = new InMemoryKvTransport();
         var senderTransport = wrapTransport?.Invoke(Transport) ?? Transport;
@@ -34,8 +35,8 @@ public sealed class EmbeddedCluster : IDisposable
                 Machine machine = role switch
                 {
                     MachineRole.Prompt => new PromptMachine(id, engine, senderTransport, transferOptions),
-                    MachineRole.Token => new TokenMachine(id, engine, endpoint, transferOptions),
-                    _ => new MixedMachine(id, engine, senderTransport, endpoint, transferOptions),
+                    MachineRole.Token => new TokenMachine(id, engine, endpoint, transferOptions, time),
+                    _ => new MixedMachine(id, engine, senderTransport, endpoint, transferOptions, time),
                 };
                 if (machine is TokenMachine token) Transport.Register(endpoint, token.Receiver);
                 if (machine is MixedMachine mixed) Transport.Register(endpoint, mixed.Receiver);

@@ -56,6 +56,9 @@ public sealed class RemoteMachine : IPromptMachine, ITokenMachine
     public Task<KvReservationGrant> ReserveAsync(KvReservation reservation, CancellationToken cancellationToken)
         => CallAsync<KvReservationGrant>(HttpMethod.Post, ControlRoutes.Reserve, reservation, cancellationToken);
 
+    public async Task<bool> RenewAsync(long requestId, CancellationToken cancellationToken)
+        => (await CallAsync<RenewReply>(HttpMethod.Post, ControlRoutes.Renew, new RenewOrder(requestId), cancellationToken)).Renewed;
+
     public Task ReleaseAsync(long requestId, CancellationToken cancellationToken)
         => CallAsync<ReleaseOrder>(HttpMethod.Post, ControlRoutes.Release, new ReleaseOrder(requestId), cancellationToken);
 

@@ -5,7 +5,7 @@ using Splitwise.Silo.Wire;
 namespace Splitwise.Gateway.Hosting;
 
 /// <summary>
-/// Where silos join (--cluster mode): register, heartbeat, and a read-out of the directory. Every call needs the
+/// Where silos join (--cluster mode): register, heartbeat, deregister, and a read-out of the directory. Every call needs the
 /// cluster secret (401 otherwise); a gateway not in cluster mode answers 404.
 /// </summary>
 public static class ClusterApi
@@ -22,6 +22,12 @@ public static class ClusterApi
         {
             if (await ControlResponses.ReadBodyAsync<MachineHeartbeat>(c) is not { } heartbeat) return;
             if (membership.Heartbeat(heartbeat) is { } error) await ControlResponses.WriteErrorAsync(c, error);
+            else c.Response.StatusCode = StatusCodes.Status204NoContent;
+        }));
+        app.MapPost(MembershipRoutes.Deregister, (HttpContext c, ModelHost host) => WithMembershipAsync(c, host, async membership =>
+        {
+            if (await ControlResponses.ReadBodyAsync<MachineDeregistration>(c) is not { } leaving) return;
+            if (membership.Deregister(leaving) is { } error) await ControlResponses.WriteErrorAsync(c, error);
             else c.Response.StatusCode = StatusCodes.Status204NoContent;
         }));
         app.MapGet(MembershipRoutes.Machines, (HttpContext c, ModelHost host) => WithMembershipAsync(c, host, membership =>

@@ -27,6 +27,7 @@ public static class ControlApi
         app.MapPost(ControlRoutes.Prefill, (HttpContext c) => WithRoleAsync<IPromptMachine>(c, machine, "prefill", PrefillAsync));
         app.MapPost(ControlRoutes.Reserve, (HttpContext c) => WithRoleAsync<ITokenMachine>(c, machine, "reserve", ReserveAsync));
         app.MapPost(ControlRoutes.Decode, (HttpContext c) => WithRoleAsync<ITokenMachine>(c, machine, "decode", DecodeAsync));
+        app.MapPost(ControlRoutes.Renew, (HttpContext c) => WithRoleAsync<ITokenMachine>(c, machine, "renew", RenewAsync));
         app.MapPost(ControlRoutes.Release, (HttpContext c) => WithRoleAsync<ITokenMachine>(c, machine, "release", ReleaseAsync));
         return app;
     }
@@ -47,6 +48,12 @@ public static class ControlApi
     {
         if (await ControlResponses.ReadBodyAsync<DecodeOrder>(c) is { } order)
             await ControlResponses.StreamEventsAsync(c, token.DecodeAsync(order, c.RequestAborted));
+    }
+
+    private static async Task RenewAsync(HttpContext c, ITokenMachine token)
+    {
+        if (await ControlResponses.ReadBodyAsync<RenewOrder>(c) is { } order)
+            await UnaryAsync(c, async ct => new RenewReply(order.RequestId, await token.RenewAsync(order.RequestId, ct)));
     }
 
     private static async Task ReleaseAsync(HttpContext c, ITokenMachine token)

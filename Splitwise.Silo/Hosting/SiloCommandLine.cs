@@ -11,7 +11,7 @@ public static class SiloCommandLine
         usage: Splitwise.Silo serve --role prompt|token|mixed --model PATH --gateway http://HOST:PORT --cluster-secret S
                                     [--listen 127.0.0.1:0] [--kv-listen IP:PORT] [--advertise HOST:PORT] [--id NAME]
                                     [--threads N] [--kv-cache-gb 1] [--kv-f16] [--max-model-len N] [--max-batched-tokens 512]
-                                    [--layerwise-min-tokens 512] [--heartbeat-ms 1000]
+                                    [--layerwise-min-tokens 512] [--heartbeat-ms 1000] [--drain-seconds 30]
         """;
 
     public static SiloOptions Parse(CliArgs a)
@@ -41,6 +41,7 @@ public static class SiloCommandLine
             MaxBatchedTokens = a.Int("max-batched-tokens", defaults.MaxBatchedTokens),
             LayerwiseMinTokens = a.Int("layerwise-min-tokens", defaults.LayerwiseMinTokens),
             HeartbeatInterval = TimeSpan.FromMilliseconds(a.Int("heartbeat-ms", (int)defaults.HeartbeatInterval.TotalMilliseconds)),
+            DrainTimeout = DrainTimeout(a, defaults.DrainTimeout),
         };
         a.RejectUnknown();
         Validate(o);
@@ -65,6 +66,14 @@ public static class SiloCommandLine
         if (o.MaxBatchedTokens < 1) throw new CliException($"--max-batched-tokens must be at least 1, got {o.MaxBatchedTokens}");
         if (o.LayerwiseMinTokens < 1) throw new CliException($"--layerwise-min-tokens must be at least 1, got {o.LayerwiseMinTokens}");
         if (o.HeartbeatInterval < TimeSpan.FromMilliseconds(10)) throw new CliException($"--heartbeat-ms must be at least 10, got {o.HeartbeatInterval.TotalMilliseconds}");
+    }
+
+    private static TimeSpan DrainTimeout(CliArgs a, TimeSpan fallback)
+    {
+        if (!a.Has("drain-seconds")) return fallback;
+        float seconds = a.Float("drain-seconds", 0);
+        // Checked before building the TimeSpan: NaN or a huge number would throw there with no flag named.
+        return seconds is >= 0 and <= 3600 ? TimeSpan.FromSeconds(seconds) : throw new CliException($"--drain-seconds must be from 0 to 3600, got '{a.String("drain-seconds")}'");
     }
 
     private static Uri ParseGateway(string text)

@@ -34,5 +34,11 @@ public sealed record SiloOptions
     /// <summary>How often the silo heartbeats. Default 1 s (the gateway's may make it shorter).</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// On a graceful shutdown (SIGTERM, Ctrl+C) the silo deregisters from the gateway, refuses new work, and waits up to
+    /// this long for requests on it to finish (streams, prefills, KV reservations) before it exits. Default 30 s.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     public string MachineId => Id ?? $"{Role.ToString().ToLowerInvariant()}-{Environment.MachineName.ToLowerInvariant()}-{Environment.ProcessId}";
 }

@@ -73,16 +73,28 @@ public sealed class KvStreamReceiver : IDisposable
         return transfer.Completion.Task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Extends the request's lease by <see cref="KvTransferOptions.Lease"/> from now (e.g. its prefill is queued but alive). False if unknown or ended.</summary>
+    /// <summary>
+    /// Extends the request's lease by <see cref="KvTransferOptions.Lease"/> from now (its prefill is queued but alive).
+    /// False if it is unknown, forgotten or expired: a lease that has already run out is expired here rather than
+    /// revived, even if the sweep has not noticed it yet, so its blocks are never held again once they were due back.
+    /// </summary>
     public bool Renew(long requestId)
     {
         if (!_requests.TryGetValue(requestId, out var transfer)) return false;
+        bool expiredNow;
         lock (transfer.Gate)
         {
             if (transfer.State == KvInboundState.Gone) return false;
-            transfer.Deadline = _time.GetUtcNow() + _options.Lease;
-            return true;
+            var now = _time.GetUtcNow();
+            expiredNow = now > transfer.Deadline && Expire(transfer);
+            if (!expiredNow)
+            {
+                transfer.Deadline = now + _options.Lease;
+                return true;
+            }
         }
+        NotifyExpired(transfer);
+        return false;
     }
 
     /// <summary>Stops expecting the request (decode started, or the reservation was released). Returns false if unknown.</summary>

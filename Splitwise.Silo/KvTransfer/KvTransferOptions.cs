@@ -6,9 +6,10 @@ public sealed record KvTransferOptions
     /// <summary>Prompts at least this long are sent layer by layer while prefill runs; shorter ones in one send after it. Default 512 tokens.</summary>
     public int LayerwiseMinTokens { get; init; } = 512;
     /// <summary>
-    /// How long a token machine holds reserved blocks with no frame or decode order arriving. Default 30 s: frames
-    /// renew it, but nothing does while the request waits in the prompt machine's queue, so it must outlast that wait
-    /// (at 5 s, queued prompts lost their reservations under load and were recomputed).
+    /// How long a token machine holds reserved blocks with no frame, renewal or decode order arriving. Default 30 s.
+    /// Frames renew it, and while the request waits in the prompt machine's queue the gateway renews it every third
+    /// of the lease (<see cref="Machines.ITokenMachine.RenewAsync"/>), so the lease bounds how long blocks outlive a
+    /// requester that died, not how long a prompt may queue.
     /// </summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>How long a prompt machine waits for the token machine to acknowledge a whole transfer. Default 5 s.</summary>

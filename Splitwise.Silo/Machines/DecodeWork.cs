@@ -26,6 +26,9 @@ internal sealed class DecodeWork(EngineLoop loop, KvStreamReceiver receiver, str
             return new KvReservationGrant(true, kvEndpoint, options.Lease);
         });
 
+    /// <summary>The receiver's leases are thread-safe, so a renewal skips the mailbox and is not delayed behind engine steps.</summary>
+    public Task<bool> RenewAsync(long requestId) => Task.FromResult(receiver.Renew(requestId));
+
     public Task ReleaseAsync(long requestId, CancellationToken cancellationToken)
         => loop.InvokeAsync(engine =>
         {

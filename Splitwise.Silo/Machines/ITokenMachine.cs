@@ -14,6 +14,14 @@ public interface ITokenMachine : IMachine
     /// </summary>
     IAsyncEnumerable<GenerationEvent> DecodeAsync(DecodeOrder order, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Extends a reservation's lease by its full length from now, while its prefill is still in flight (queued on a
+    /// busy prompt machine, say). True if extended; false if the reservation is unknown, released or already expired,
+    /// which is never undone: the caller's transfer will fail and the request is recomputed. Only the requester
+    /// renews, so a requester that dies stops renewing and the lease frees the blocks.
+    /// </summary>
+    Task<bool> RenewAsync(long requestId, CancellationToken cancellationToken);
+
     /// <summary>Drops a reservation that will not be used (the request finished on the prompt machine, or moved).</summary>
     Task ReleaseAsync(long requestId, CancellationToken cancellationToken);
 }

@@ -14,12 +14,13 @@ public sealed class MixedMachine : Machine, IPromptMachine, ITokenMachine
     private readonly PrefillWork _prefill;
     private readonly DecodeWork _decode;
 
-    public MixedMachine(MachineId id, LlmEngine engine, IKvTransport transport, string kvEndpoint, KvTransferOptions options) : base(id, MachineRole.Mixed, engine)
+    /// <param name="time">The clock the receiver's leases run on; the system clock unless a test fakes it.</param>
+    public MixedMachine(MachineId id, LlmEngine engine, IKvTransport transport, string kvEndpoint, KvTransferOptions options, TimeProvider? time = null) : base(id, MachineRole.Mixed, engine)
     {
         _sender = new KvStreamSender(transport, options);
         engine.LayerSink = _sender;
         _prefill = new PrefillWork(Loop, _sender);
-        Receiver = new KvStreamReceiver(engine.Cache, options);
+        Receiver = new KvStreamReceiver(engine.Cache, options, time);
         KvEndpoint = kvEndpoint;
         _decode = new DecodeWork(Loop, Receiver, kvEndpoint, options);
     }
@@ -32,6 +33,8 @@ public sealed class MixedMachine : Machine, IPromptMachine, ITokenMachine
     public Task<KvReservationGrant> ReserveAsync(KvReservation reservation, CancellationToken cancellationToken) => _decode.ReserveAsync(reservation, cancellationToken);
 
     public IAsyncEnumerable<GenerationEvent> DecodeAsync(DecodeOrder order, CancellationToken cancellationToken) => _decode.DecodeAsync(order, cancellationToken);
+
+    public Task<bool> RenewAsync(long requestId, CancellationToken cancellationToken) => _decode.RenewAsync(requestId);
 
     public Task ReleaseAsync(long requestId, CancellationToken cancellationToken) => _decode.ReleaseAsync(requestId, cancellationToken);
 

@@ -13,9 +13,10 @@ public sealed class TokenMachine : Machine, ITokenMachine
     private readonly DecodeWork _decode;
 
     /// <param name="kvEndpoint">Where prompt machines reach <see cref="Receiver"/>: "host:port", or an in-memory name.</param>
-    public TokenMachine(MachineId id, LlmEngine engine, string kvEndpoint, KvTransferOptions options) : base(id, MachineRole.Token, engine)
+    /// <param name="time">The clock leases run on; the system clock unless a test fakes it.</param>
+    public TokenMachine(MachineId id, LlmEngine engine, string kvEndpoint, KvTransferOptions options, TimeProvider? time = null) : base(id, MachineRole.Token, engine)
     {
-        Receiver = new KvStreamReceiver(engine.Cache, options);
+        Receiver = new KvStreamReceiver(engine.Cache, options, time);
         KvEndpoint = kvEndpoint;
         _decode = new DecodeWork(Loop, Receiver, kvEndpoint, options);
     }
@@ -26,6 +27,8 @@ public sealed class TokenMachine : Machine, ITokenMachine
     public Task<KvReservationGrant> ReserveAsync(KvReservation reservation, CancellationToken cancellationToken) => _decode.ReserveAsync(reservation, cancellationToken);
 
     public IAsyncEnumerable<GenerationEvent> DecodeAsync(DecodeOrder order, CancellationToken cancellationToken) => _decode.DecodeAsync(order, cancellationToken);
+
+    public Task<bool> RenewAsync(long requestId, CancellationToken cancellationToken) => _decode.RenewAsync(requestId);
 
     public Task ReleaseAsync(long requestId, CancellationToken cancellationToken) => _decode.ReleaseAsync(requestId, cancellationToken);
 

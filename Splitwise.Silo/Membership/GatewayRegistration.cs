@@ -74,6 +74,35 @@ public sealed class GatewayRegistration : IDisposable
         }
     }
 
+    /// <summary>
+    /// Tells the gateway the machine is leaving (graceful shutdown), so it stops routing here now instead of after
+    /// missed heartbeats. Call after <see cref="RunAsync"/> has ended, or a heartbeat could register the machine again.
+    /// True if the gateway took it; false if it never had the machine, refused, or could not be reached within the
+    /// call timeout (its heartbeat timeout then removes the machine).
+    /// </summary>
+    public async Task<bool> DeregisterAsync(CancellationToken cancellationToken)
+    {
+        if (Registrations == 0 || State == RegistrationState.Refused) return false;
+        try
+        {
+            using var response = await PostAsync(MembershipRoutes.Deregister, new MachineDeregistration(_machine.Id, _instance), cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                _log.LogInformation("Machine {Machine} deregistered from the gateway at {Gateway}", _machine.Id, _gateway);
+                return true;
+            }
+            var error = await ReadErrorAsync(response, cancellationToken);
+            _log.LogWarning("The gateway at {Gateway} answered machine {Machine}'s deregistration with {Status} ({Message})",
+                _gateway, _machine.Id, (int)response.StatusCode, error?.Message);
+        }
+        catch (Exception e) when (e is HttpRequestException or TimeoutException or OperationCanceledException)
+        {
+            _log.LogWarning("Machine {Machine} could not deregister from {Gateway} ({Problem}); the gateway drops it when its heartbeats stop",
+                _machine.Id, _gateway, e.Message);
+        }
+        return false;
+    }
+
     private async Task RegisterAsync(CancellationToken cancellationToken)
     {
         State = RegistrationState.Registering;

@@ -21,6 +21,8 @@ public static class ControlRoutes
     public const string Reserve = "/machine/reserve";
     /// <summary>POST <see cref="Machines.Messages.DecodeOrder"/>: streamed events. Token and mixed.</summary>
     public const string Decode = "/machine/decode";
+    /// <summary>POST <see cref="RenewOrder"/>: a <see cref="RenewReply"/>; extends a reservation's lease while its prefill is in flight. Token and mixed.</summary>
+    public const string Renew = "/machine/renew";
     /// <summary>POST <see cref="ReleaseOrder"/>: the order back once the blocks are free. Token and mixed.</summary>
     public const string Release = "/machine/release";
 

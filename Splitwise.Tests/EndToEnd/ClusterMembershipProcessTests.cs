@@ -38,6 +38,26 @@ public class ClusterMembershipProcessTests
     }
 
     [Fact]
+    public async Task A_silo_stopped_with_sigterm_deregisters_at_once_and_exits_cleanly()
+    {
+        // Heartbeats every 10 s: without deregistration the gateway would keep the silo for 20 to 30 s after it stopped.
+        using var cluster = await ProcessCluster.StartAsync(10_000, MachineRole.Prompt, MachineRole.Token);
+        var silo = cluster.Silos["prompt-0"];
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        silo.Terminate();
+        while ((await cluster.MachinesAsync()).Any(m => (string?)m!["id"] == "prompt-0"))
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"prompt-0 still in the directory {clock.Elapsed.TotalSeconds:0.0} s after SIGTERM\n{cluster.AllTails()}");
+            await Task.Delay(50);
+        }
+        Assert.True(await silo.WaitForExitAsync(TimeSpan.FromSeconds(30)), $"the silo did not exit after SIGTERM\n{silo.Tail()}");
+        Assert.Equal(0, silo.ExitCode);
+        Assert.Contains("deregistered", silo.Output);
+        Assert.Contains("drained", silo.Output);
+        Assert.Contains(await cluster.MachinesAsync(), m => (string?)m!["id"] == "token-0");
+    }
+
+    [Fact]
     public async Task A_silo_with_the_wrong_secret_is_refused_and_never_joins_and_silos_refuse_callers_without_it()
     {
         using var cluster = await ProcessCluster.StartAsync(1000, MachineRole.Token);

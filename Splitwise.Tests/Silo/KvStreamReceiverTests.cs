@@ -232,6 +232,20 @@ public sealed class KvStreamReceiverTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_lease_that_ran_out_before_the_sweep_saw_it_is_expired_by_renew_not_revived()
+    {
+        Expect(1, [0, 1, 2], 10);
+        // The sweep runs every second and last ran at exactly the deadline (not yet past it); half a second later the lease is over.
+        _time.Advance(Lease + TimeSpan.FromMilliseconds(500));
+        Assert.Empty(_expired);
+        Assert.False(_receiver.Renew(1));
+        Assert.Equal([1L], _expired);
+        Assert.False(_receiver.Renew(1));
+        Assert.Equal([1L], _expired);
+        Assert.Equal(1, _receiver.Stats.TransfersFailed);
+    }
+
+    [Fact]
     public async Task An_abort_fails_the_request_without_a_reply_and_forget_ends_it()
     {
         Expect(1, [0, 1, 2], 10);

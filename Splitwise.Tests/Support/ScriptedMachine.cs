@@ -83,6 +83,20 @@ public sealed class ScriptedMachine(string id, MachineRole role) : IPromptMachin
         }
     }
 
+    /// <summary>Renewals that throw (an unreachable machine) before they start to answer.</summary>
+    public int FailRenewals { get; set; }
+
+    public Task<bool> RenewAsync(long requestId, CancellationToken cancellationToken)
+    {
+        lock (Calls) Calls.Add("renew");
+        if (FailRenewals > 0)
+        {
+            FailRenewals--;
+            throw new IOException($"{Id} unreachable");
+        }
+        lock (Reserved) return Task.FromResult(Reserved.Contains(requestId));
+    }
+
     public Task ReleaseAsync(long requestId, CancellationToken cancellationToken)
     {
         lock (Calls) Calls.Add("release");

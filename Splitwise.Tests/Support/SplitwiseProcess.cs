@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace Splitwise.Tests.Support;
 
@@ -58,6 +59,19 @@ public sealed class SplitwiseProcess : IDisposable
         _process.Kill(entireProcessTree: true);
         _process.WaitForExit(5000);
     }
+
+    /// <summary>SIGTERM, as an orchestrator stops a container: the process's graceful shutdown runs.</summary>
+    public void Terminate()
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) throw new PlatformNotSupportedException("SIGTERM needs a Unix-like system.");
+        if (HasExited) return;
+        if (kill(_process.Id, Sigterm) != 0) throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}.");
+    }
+
+    private const int Sigterm = 15;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
 
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)
     {

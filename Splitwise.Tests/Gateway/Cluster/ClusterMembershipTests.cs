@@ -47,6 +47,27 @@ public class ClusterMembershipTests
     }
 
     [Fact]
+    public void A_deregistered_machine_leaves_at_once_without_its_calls_cut_and_only_its_own_instance_can_deregister_it()
+    {
+        var (membership, directory, _) = Create();
+        using var _membership = membership;
+        membership.Register(Registration("token-0", MachineRole.Token, instance: "new"));
+        directory.TryGet(new MachineId("token-0"), out var token);
+
+        // A late call from an old process of the same id must not remove its restarted successor.
+        Assert.Equal(ControlError.UnknownMachine, membership.Deregister(new MachineDeregistration(new MachineId("token-0"), "old"))?.Type);
+        Assert.True(directory.TryGet(new MachineId("token-0"), out _));
+
+        Assert.Null(membership.Deregister(new MachineDeregistration(new MachineId("token-0"), "new")));
+        Assert.False(directory.TryGet(new MachineId("token-0"), out _));
+        Assert.Empty(directory.Snapshot().Machines);
+        Assert.Empty(membership.Machines);
+        Assert.False(((RemoteMachine)token).IsGone); // the silo drains what it has; the gateway does not cut it
+        Assert.Equal(ControlError.UnknownMachine, membership.Heartbeat(new MachineHeartbeat(new MachineId("token-0"), "new", Idle))?.Type);
+        Assert.Equal(ControlError.UnknownMachine, membership.Deregister(new MachineDeregistration(new MachineId("token-0"), "new"))?.Type);
+    }
+
+    [Fact]
     public void Three_missed_heartbeats_remove_a_machine_and_cut_its_calls()
     {
         var (membership, directory, clock) = Create();

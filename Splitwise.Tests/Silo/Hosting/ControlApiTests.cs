@@ -79,6 +79,20 @@ public sealed class ControlApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Renew_extends_a_held_reservation_over_http_and_never_revives_a_released_one()
+    {
+        Assert.True((await _remote.ReserveAsync(new KvReservation(8, Golden.PromptIds, Greedy), default)).Accepted);
+        Assert.True(await _remote.RenewAsync(8, default));
+        await _remote.ReleaseAsync(8, default);
+        Assert.False(await _remote.RenewAsync(8, default));
+        Assert.False(await _remote.RenewAsync(12345, default));
+        Assert.Equal(0, (await _remote.GetLoadAsync(default)).BlocksUsed);
+        // A renewal after the release reserved nothing: the id can be reserved afresh.
+        Assert.True((await _remote.ReserveAsync(new KvReservation(8, Golden.PromptIds, Greedy), default)).Accepted);
+        await _remote.ReleaseAsync(8, default);
+    }
+
+    [Fact]
     public async Task Failures_arrive_as_the_exceptions_of_the_machine_interfaces()
     {
         var tooLong = Enumerable.Repeat(5, 600).ToArray();

@@ -14,7 +14,7 @@ public class SiloCommandLineTests
     public void Flags_map_to_options_with_documented_defaults()
     {
         var o = Parse([.. Required, "--role", "token", "--listen", "127.0.0.1:7000", "--kv-listen", "127.0.0.1:7001", "--id", "token-a",
-                       "--threads", "2", "--kv-cache-gb", "0.25", "--max-model-len", "256", "--heartbeat-ms", "250", "--kv-f16"]);
+                       "--threads", "2", "--kv-cache-gb", "0.25", "--max-model-len", "256", "--heartbeat-ms", "250", "--kv-f16", "--drain-seconds", "7.5"]);
         Assert.Equal(MachineRole.Token, o.Role);
         Assert.Equal(new Uri("http://127.0.0.1:8000"), o.Gateway);
         Assert.Equal("127.0.0.1:7001", o.KvListen);
@@ -24,6 +24,7 @@ public class SiloCommandLineTests
         Assert.Equal(256, o.MaxModelLength);
         Assert.Equal(TimeSpan.FromMilliseconds(250), o.HeartbeatInterval);
         Assert.True(o.KvF16);
+        Assert.Equal(TimeSpan.FromSeconds(7.5), o.DrainTimeout);
 
         var d = Parse([.. Required, "--role", "prompt"]);
         Assert.Equal("127.0.0.1:0", d.Listen);
@@ -31,6 +32,7 @@ public class SiloCommandLineTests
         Assert.Equal(1L << 30, d.KvCacheBytes);
         Assert.StartsWith("prompt-", d.MachineId);
         Assert.Null(d.Threads);
+        Assert.Equal(TimeSpan.FromSeconds(30), d.DrainTimeout);
     }
 
     [Theory]
@@ -42,6 +44,10 @@ public class SiloCommandLineTests
     [InlineData("threads", "--role", "mixed", "--threads", "0")]
     [InlineData("heartbeat-ms", "--role", "mixed", "--heartbeat-ms", "1")]
     [InlineData("colour", "--role", "mixed", "--colour", "red")]
+    [InlineData("drain-seconds", "--role", "mixed", "--drain-seconds", "-1")]
+    [InlineData("drain-seconds", "--role", "mixed", "--drain-seconds", "NaN")]
+    [InlineData("drain-seconds", "--role", "mixed", "--drain-seconds", "1e30")]
+    [InlineData("drain-seconds", "--role", "mixed", "--drain-seconds", "soon")]
     public void Mistakes_are_refused_naming_the_flag(string flag, params string[] args)
     {
         // A later --gateway overrides the valid one in Required.
