@@ -110,7 +110,7 @@ public static unsafe partial class MatMul
             ArgumentNullException.ThrowIfNull(w);
             if (w.Cols != ws[0].Cols)
                 throw new ArgumentException($"Matrices that share an input need the same columns ({ws[0].Cols} and {w.Cols}).");
-            gemv &= !(forceGemm ?? n >= GemmMinTokens(w.Type));
+            gemv &= !(forceGemm ?? n >= GemmMinTokens(w.Type, level));
         }
         return gemv;
     }

@@ -25,12 +25,32 @@ public static unsafe partial class MatMul
     /// </summary>
     internal static int GemmMinTokens(WeightType type) => type switch { WeightType.Q8_0 => 5, WeightType.Q4_0 => 8, _ => 6 };
 
+    /// <summary>
+    /// <see cref="GemmMinTokens(WeightType)"/> at a SIMD level: at AVX-512 the Q8_0 row-lane GEMM beats the int8 GEMV
+    /// from 2 tokens on (kernels --q8-paths, RowLanes column).
+    /// </summary>
+    internal static int GemmMinTokens(WeightType type, Level level)
+        => type == WeightType.Q8_0 && level == Level.Avx512 ? 2 : GemmMinTokens(type);
+
+    /// <summary>Which GEMM kernel a Q8_0 product takes (comparisons and tests; <c>Auto</c> is what the engine gets).</summary>
+    internal enum Q8_0Gemm { Auto, Fp32Panels, Int16Panels, RowLanes }
+
+    /// <summary>Most tokens for which <c>Auto</c> picks the row-lane kernel at AVX-512 (kernels --q8-paths).</summary>
+    internal const int RowLanesMaxTokens = 64;
+
+    private static Q8_0Gemm PickQ8_0Gemm(Q8_0Gemm requested, int n, Level level) => requested switch
+    {
+        Q8_0Gemm.Auto => level == Level.Avx512 && n <= RowLanesMaxTokens ? Q8_0Gemm.RowLanes : Q8_0Gemm.Int16Panels,
+        Q8_0Gemm.RowLanes when level != Level.Avx512 => throw new ArgumentOutOfRangeException(nameof(requested), requested, "The row-lane Q8_0 GEMM needs AVX-512."),
+        _ => requested,
+    };
+
     public static void Multiply(WeightMatrix w, float* x, int n, float* y, WorkerPool pool)
         => Multiply(w, x, n, y, pool, CpuFeatures.Level);
 
     /// <param name="forceGemm">true/false forces the GEMM/GEMV path; null picks by <see cref="GemmMinTokens"/>.</param>
-    /// <param name="integerGemm">false sends Q8_0 through the fp32 panel GEMM instead of the integer one (comparisons).</param>
-    internal static void Multiply(WeightMatrix w, float* x, int n, float* y, WorkerPool pool, Level level, bool? forceGemm = null, bool integerGemm = true)
+    /// <param name="q8Gemm">Which GEMM kernel a Q8_0 matrix takes when the GEMM path runs (comparisons, tests).</param>
+    internal static void Multiply(WeightMatrix w, float* x, int n, float* y, WorkerPool pool, Level level, bool? forceGemm = null, Q8_0Gemm q8Gemm = Q8_0Gemm.Auto)
     {
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(pool);
@@ -45,9 +65,11 @@ public static unsafe partial class MatMul
             var job = new ScalarJob(w, x, n, y, ChunkRows(w, w.TotalBytes, pool));
             pool.For(job.ChunkCount, ref job);
         }
-        else if (forceGemm ?? n >= GemmMinTokens(w.Type))
+        else if (forceGemm ?? n >= GemmMinTokens(w.Type, level))
         {
-            if (w.Type == WeightType.Q8_0 && integerGemm) GemmQ8_0(w, x, n, y, pool, level);
+            var kernel = w.Type == WeightType.Q8_0 ? PickQ8_0Gemm(q8Gemm, n, level) : Q8_0Gemm.Fp32Panels;
+            if (kernel == Q8_0Gemm.RowLanes) GemmQ8_0RowLanes(w, x, n, y, pool, accumulate: false);
+            else if (kernel == Q8_0Gemm.Int16Panels) GemmQ8_0(w, x, n, y, pool, level);
             else Gemm(w, x, n, y, pool, level);
         }
         else

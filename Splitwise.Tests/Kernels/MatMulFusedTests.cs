@@ -153,7 +153,7 @@ public sealed unsafe class MatMulFusedTests
     }
 
     /// <summary>Largest integer activation code the path for this shape uses (as MatMulTests states it); 0 for fp32 activations.</summary>
-    private static int Int8(WeightType type, Level level, int n) => level == Level.Scalar ? 0 : (type, n >= MatMul.GemmMinTokens(type)) switch
+    private static int Int8(WeightType type, Level level, int n) => level == Level.Scalar ? 0 : (type, n >= MatMul.GemmMinTokens(type, level)) switch
     {
         (WeightType.Q8_0 or WeightType.Q4_0, false) => 127,
         (WeightType.Q8_0, true) => 32767,

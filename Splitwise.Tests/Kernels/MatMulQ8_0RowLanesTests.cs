@@ -1,0 +1,86 @@
+using Splitwise.Kernels;
+using Splitwise.Kernels.Cpu;
+using Splitwise.Kernels.Reference;
+using Splitwise.Kernels.Threading;
+using Splitwise.Tests.Support;
+using Level = Splitwise.Kernels.CpuFeatures.SimdLevel;
+
+namespace Splitwise.Tests.Kernels;
+
+/// <summary>
+/// The AVX-512 row-lane Q8_0 GEMM (16 rows per register, int16 activations) against ScalarKernels.MatMul at sizes off
+/// every edge: rows 1/15/16/17/33/100 (partial 16-row tiles, chunks of the pool), blocks 1/2/9/129 (one block, the
+/// prefetch distance of 8 crossed or not, a 4096+32 row), tokens 1/2/3/5/7/16/17/33/65 (one past the 32-token group,
+/// several groups). Tolerance as <see cref="MatMulQ8_0GemmTests"/>: int16 activation rounding plus fp32 sums.
+/// On a machine without AVX-512 the kernel must refuse, and the dispatcher must not pick it.
+/// </summary>
+public sealed unsafe class MatMulQ8_0RowLanesTests
+{
+    public static TheoryData<int, int, int> Cases()
+    {
+        var data = new TheoryData<int, int, int>();
+        foreach (int rows in new[] { 1, 15, 17, 33 })
+            foreach (int blocks in new[] { 1, 9 })
+                foreach (int n in new[] { 1, 2, 3, 5, 7, 16, 17, 33 })
+                    data.Add(rows, blocks * 32, n);
+        data.Add(16, 2 * 32, 4);
+        data.Add(100, 129 * 32, 5);
+        data.Add(48, 129 * 32, 65);
+        data.Add(7, 4 * 32, 65);
+        return data;
+    }
+
+    [Theory, MemberData(nameof(Cases))]
+    public void Row_lane_gemm_matches_the_scalar_reference(int rows, int cols, int n)
+    {
+        if (CpuFeatures.Level != Level.Avx512)
+        {
+            Assert.Throws<ArgumentOutOfRangeException>(() => Run(rows, cols, n, Level.Avx2));
+            return;
+        }
+        var (expected, actual, tolerance) = Run(rows, cols, n, Level.Avx512);
+        KernelAssert.Close(expected, actual, i => tolerance[i], $"Q8_0 row-lane GEMM [{rows}×{cols}] n={n} (index = token·{rows} + row)");
+    }
+
+    private static (float[] Expected, float[] Actual, double[] Tolerance) Run(int rows, int cols, int n, Level level)
+    {
+        var rng = new Random(HashCode.Combine(rows, cols, n, 16) & 0x7fffffff);
+        var w = WeightMatrix.FromBytes(WeightType.Q8_0, rows, cols, TestWeights.Create(WeightType.Q8_0, rows, cols, rng));
+        var x = TestWeights.RandomFloats(n * cols, rng);
+        for (int i = 0; i < x.Length; i += 37) x[i] *= 200;
+        var expected = new float[n * rows];
+        var actual = new float[n * rows];
+        actual.AsSpan().Fill(float.NaN);
+        using var pool = new WorkerPool(2);
+        fixed (float* xp = x, ep = expected, ap = actual)
+        {
+            ScalarKernels.MatMul(w, xp, n, ep);
+            MatMul.Multiply(w, xp, n, ap, pool, level, forceGemm: true, q8Gemm: MatMul.Q8_0Gemm.RowLanes);
+        }
+        return (expected, actual, MatMulTests.Tolerances(w, x, n, activationCodes: 32767));
+    }
+
+    /// <summary>
+    /// Every weight −128 against activations that all quantize to the largest code: each lane's int32 block sum is
+    /// 32·(−128)·32767, the most a block can reach (below 2³¹, so no overflow); the result must be −128·cols per output.
+    /// </summary>
+    [Fact]
+    public void Extreme_codes_do_not_overflow()
+    {
+        if (CpuFeatures.Level != Level.Avx512) return;
+        const int rows = 19, blocks = 9, n = 5, cols = blocks * 32;
+        var bytes = new byte[rows * blocks * 34];
+        for (int b = 0; b < rows * blocks; b++)
+        {
+            BitConverter.TryWriteBytes(bytes.AsSpan(b * 34, 2), (Half)1f);
+            bytes.AsSpan(b * 34 + 2, 32).Fill(0x80); // -128
+        }
+        var w = WeightMatrix.FromBytes(WeightType.Q8_0, rows, cols, bytes);
+        var x = new float[n * cols];
+        x.AsSpan().Fill(1f);
+        var y = new float[n * rows];
+        using var pool = new WorkerPool(2);
+        fixed (float* xp = x, yp = y) MatMul.Multiply(w, xp, n, yp, pool, Level.Avx512, forceGemm: true, q8Gemm: MatMul.Q8_0Gemm.RowLanes);
+        Assert.All(y, v => Assert.InRange(v, -128f * cols * (1 + 1e-5f), -128f * cols * (1 - 1e-5f)));
+    }
+}
