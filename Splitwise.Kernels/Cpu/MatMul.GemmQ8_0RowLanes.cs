@@ -30,8 +30,19 @@ public static unsafe partial class MatMul
     /// <param name="accumulate">y += x·Wᵀ instead of y = x·Wᵀ.</param>
     private static void GemmQ8_0RowLanes(WeightMatrix w, float* x, int n, float* y, WorkerPool pool, bool accumulate)
     {
-        int cols = w.Cols, blocks = cols / 32;
-        // Packed on the calling thread's scratch: int16 codes [block][token][32], then fp32 scales [block][token].
+        var job = new RowLanesJob(PackRowLaneActivations(x, n, w.Cols), n, w.Cols, accumulate, swiGlu: false);
+        job.Add(w, y, pool, w.TotalBytes);
+        pool.For(job.ChunkCount, ref job);
+    }
+
+    /// <summary>
+    /// Quantizes x to int16 codes on the calling thread's scratch, [block][token][32], then fp32 scales [block][token]:
+    /// a block's codes for every token sit together, which is the order the kernel reads them in.
+    /// Returns the codes; the scales follow them.
+    /// </summary>
+    private static short* PackRowLaneActivations(float* x, int n, int cols)
+    {
+        int blocks = cols / 32;
         long codeFloats = (long)blocks * n * 16;
         float* scratch = ThreadScratch.Floats(ThreadScratch.Slot.PackedActivations, codeFloats + (long)blocks * n);
         short* codes = (short*)scratch;
@@ -39,50 +50,115 @@ public static unsafe partial class MatMul
         for (int t = 0; t < n; t++)
             for (int b = 0; b < blocks; b++)
                 scales[(long)b * n + t] = QuantizeInt16Block(x + (long)t * cols + b * 32, codes + ((long)b * n + t) * 32, CpuFeatures.SimdLevel.Avx512);
-        var job = new RowLanesJob(w, codes, scales, n, y, accumulate, ChunkRows(w, w.TotalBytes, pool, RowLaneTile));
-        pool.For(job.ChunkCount, ref job);
+        return codes;
     }
 
-    private readonly struct RowLanesJob : IParallelJob
+    /// <summary>Whether every matrix can take the row-lane kernel for n tokens by default (Q8_0, AVX-512, n in its range).</summary>
+    private static bool RowLanesFor(CpuFeatures.SimdLevel level, int n, bool? forceGemm, params ReadOnlySpan<WeightMatrix> ws)
     {
-        private readonly WeightMatrix _w;
+        if (level != CpuFeatures.SimdLevel.Avx512 || forceGemm == false || n > RowLanesMaxTokens) return false;
+        foreach (var w in ws)
+        {
+            ArgumentNullException.ThrowIfNull(w);
+            if (w.Type != WeightType.Q8_0 || w.Cols != ws[0].Cols) return false;
+            if (forceGemm == null && n < GemmMinTokens(w.Type, level)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>One matrix of a row-lane job and the chunks (row ranges, multiples of 16) that cover it.</summary>
+    private struct RowLanesPart
+    {
+        public WeightMatrix W;
+        public float* Y;
+        public int RowsPerChunk;
+        public int Chunks;
+    }
+
+    /// <summary>
+    /// Up to three matrices over the same packed activations (q/k/v; gate/up with <c>swiGlu</c>, where a chunk takes
+    /// the same rows of both and applies SiLU·mul to them). A chunk = a row range of one matrix × a group of up to
+    /// <see cref="RowLaneTokenGroup"/> tokens.
+    /// </summary>
+    private struct RowLanesJob : IParallelJob
+    {
         private readonly short* _codes;
         private readonly float* _scales;
-        private readonly float* _y;
-        private readonly int _n, _rowsPerChunk, _rowChunks, _tokenGroups;
-        private readonly bool _accumulate;
+        private readonly int _n, _tokenGroups;
+        private readonly bool _accumulate, _swiGlu;
+        private RowLanesPart _p0, _p1, _p2;
+        private int _parts;
 
-        public RowLanesJob(WeightMatrix w, short* codes, float* scales, int n, float* y, bool accumulate, int rowsPerChunk)
+        /// <param name="codes">From <see cref="PackRowLaneActivations"/> for these n tokens and cols.</param>
+        public RowLanesJob(short* codes, int n, int cols, bool accumulate, bool swiGlu)
         {
-            _w = w; _codes = codes; _scales = scales; _n = n; _y = y; _accumulate = accumulate; _rowsPerChunk = rowsPerChunk;
-            _rowChunks = (w.Rows + rowsPerChunk - 1) / rowsPerChunk;
+            _codes = codes; _n = n; _accumulate = accumulate; _swiGlu = swiGlu;
+            _scales = (float*)(codes + (long)(cols / 32) * n * 32);
             _tokenGroups = (n + RowLaneTokenGroup - 1) / RowLaneTokenGroup;
         }
 
-        public int ChunkCount => _rowChunks * _tokenGroups;
+        public void Add(WeightMatrix w, float* y, WorkerPool pool, long jobBytes)
+        {
+            int rows = ChunkRows(w, jobBytes, pool, RowLaneTile);
+            var part = new RowLanesPart { W = w, Y = y, RowsPerChunk = rows, Chunks = (w.Rows + rows - 1) / rows };
+            switch (_parts++)
+            {
+                case 0: _p0 = part; break;
+                case 1: _p1 = part; break;
+                case 2: _p2 = part; break;
+                default: throw new InvalidOperationException("A row-lane job takes at most three matrices.");
+            }
+        }
+
+        public readonly int ChunkCount => (_swiGlu ? _p0.Chunks : _p0.Chunks + _p1.Chunks + _p2.Chunks) * _tokenGroups;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Execute(int chunk)
+        public readonly void Execute(int chunk)
         {
-            int rc = chunk % _rowChunks, tg = chunk / _rowChunks;
-            int r0 = rc * _rowsPerChunk, r1 = Math.Min(r0 + _rowsPerChunk, _w.Rows);
+            int rowChunks = _swiGlu ? _p0.Chunks : _p0.Chunks + _p1.Chunks + _p2.Chunks;
+            int rc = chunk % rowChunks, tg = chunk / rowChunks;
             int t0 = tg * RowLaneTokenGroup, t1 = Math.Min(t0 + RowLaneTokenGroup, _n);
+            if (_swiGlu)
+            {
+                int r0 = rc * _p0.RowsPerChunk, r1 = Math.Min(r0 + _p0.RowsPerChunk, _p0.W.Rows);
+                Rows(_p0, r0, r1, t0, t1);
+                Rows(_p1, r0, r1, t0, t1);
+                for (int t = t0; t < t1; t++)
+                {
+                    long at = (long)t * _p0.W.Rows + r0;
+                    CpuKernels.SiluMul(_p0.Y + at, _p1.Y + at, r1 - r0, CpuFeatures.SimdLevel.Avx512);
+                }
+                return;
+            }
+            if (rc < _p0.Chunks) Rows(_p0, rc, t0, t1);
+            else if ((rc -= _p0.Chunks) < _p1.Chunks) Rows(_p1, rc, t0, t1);
+            else Rows(_p2, rc - _p1.Chunks, t0, t1);
+        }
+
+        private readonly void Rows(in RowLanesPart part, int rc, int t0, int t1)
+        {
+            int r0 = rc * part.RowsPerChunk;
+            Rows(part, r0, Math.Min(r0 + part.RowsPerChunk, part.W.Rows), t0, t1);
+        }
+
+        private readonly void Rows(in RowLanesPart part, int r0, int r1, int t0, int t1)
+        {
             float* acc = ThreadScratch.Floats(ThreadScratch.Slot.Tile, (long)RowLaneTokenGroup * RowLaneTile);
             for (int tile = r0; tile < r1; tile += RowLaneTile)
             {
                 new Span<float>(acc, (t1 - t0) * RowLaneTile).Clear();
-                Tile(tile, Math.Min(RowLaneTile, _w.Rows - tile), t0, t1, acc);
-                Store(acc, tile, Math.Min(RowLaneTile, r1 - tile), t0, t1);
+                Tile(part.W, tile, Math.Min(RowLaneTile, part.W.Rows - tile), t0, t1, acc);
+                Store(part, acc, tile, Math.Min(RowLaneTile, r1 - tile), t0, t1);
             }
         }
 
         /// <summary>acc[t - t0][lane] = Σ over all k of row (tile + lane) · token t, for the tile's valid rows (the rest repeat the last row).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Tile(int firstRow, int validRows, int t0, int t1, float* acc)
+        private readonly void Tile(WeightMatrix w, int firstRow, int validRows, int t0, int t1, float* acc)
         {
-            int n = _n, blocks = _w.Cols / 32;
-            long rowBytes = _w.RowBytes;
-            byte* b0 = _w.Row(firstRow);
+            int n = _n, blocks = w.Cols / 32;
+            long rowBytes = w.RowBytes;
+            byte* b0 = w.Row(firstRow);
             // Byte offsets of the tile's rows from its first; rows past the matrix reread the last one (never stored).
             var offsets = Vector512.Min(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create(validRows - 1))
                           * Vector512.Create((int)rowBytes);
@@ -155,13 +231,13 @@ public static unsafe partial class MatMul
             }
         }
 
-        private void Store(float* acc, int firstRow, int validRows, int t0, int t1)
+        private readonly void Store(in RowLanesPart part, float* acc, int firstRow, int validRows, int t0, int t1)
         {
-            int rows = _w.Rows;
+            int rows = part.W.Rows;
             for (int t = t0; t < t1; t++)
             {
                 float* src = acc + (t - t0) * RowLaneTile;
-                float* dst = _y + (long)t * rows + firstRow;
+                float* dst = part.Y + (long)t * rows + firstRow;
                 if (validRows == RowLaneTile)
                 {
                     var v = Vector512.Load(src);
