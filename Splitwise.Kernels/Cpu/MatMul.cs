@@ -13,7 +13,10 @@ namespace Splitwise.Kernels.Cpu;
 /// Q8_0/Q4_0 quantize the activations to int8 once and use integer dot products.
 /// Many tokens (prefill) take the GEMM path: weight panels dequantized to fp32 once and reused by every token
 /// through a register-blocked micro-kernel; Q8_0 panels are widened to int16 instead and multiplied with int16
-/// activations (<see cref="GemmQ8_0"/>). The scalar level is the reference implementation.
+/// activations (<see cref="GemmQ8_0"/>). At AVX-512, Q8_0 batches of 2 to <see cref="RowLanesMaxTokens"/> tokens
+/// (batched decode, short prefill chunks) take the row-lane GEMM instead, which reads each weight byte once per call
+/// like the GEMV but shares each widened weight block among all tokens (<see cref="GemmQ8_0RowLanes"/>).
+/// The scalar level is the reference implementation.
 /// </summary>
 public static unsafe partial class MatMul
 {
@@ -38,7 +41,7 @@ public static unsafe partial class MatMul
     /// <summary>Most tokens for which <c>Auto</c> picks the row-lane kernel at AVX-512 (kernels --q8-paths).</summary>
     internal const int RowLanesMaxTokens = 64;
 
-    private static Q8_0Gemm PickQ8_0Gemm(Q8_0Gemm requested, int n, Level level) => requested switch
+    internal static Q8_0Gemm PickQ8_0Gemm(Q8_0Gemm requested, int n, Level level) => requested switch
     {
         Q8_0Gemm.Auto => level == Level.Avx512 && n <= RowLanesMaxTokens ? Q8_0Gemm.RowLanes : Q8_0Gemm.Int16Panels,
         Q8_0Gemm.RowLanes when level != Level.Avx512 => throw new ArgumentOutOfRangeException(nameof(requested), requested, "The row-lane Q8_0 GEMM needs AVX-512."),

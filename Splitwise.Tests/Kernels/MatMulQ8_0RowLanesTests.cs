@@ -67,7 +67,6 @@ public sealed unsafe class MatMulQ8_0RowLanesTests
     [Fact]
     public void Extreme_codes_do_not_overflow()
     {
-        if (CpuFeatures.Level != Level.Avx512) return;
         const int rows = 19, blocks = 9, n = 5, cols = blocks * 32;
         var bytes = new byte[rows * blocks * 34];
         for (int b = 0; b < rows * blocks; b++)
@@ -80,7 +79,36 @@ public sealed unsafe class MatMulQ8_0RowLanesTests
         x.AsSpan().Fill(1f);
         var y = new float[n * rows];
         using var pool = new WorkerPool(2);
-        fixed (float* xp = x, yp = y) MatMul.Multiply(w, xp, n, yp, pool, Level.Avx512, forceGemm: true, q8Gemm: MatMul.Q8_0Gemm.RowLanes);
+        void Multiply(Level level)
+        {
+            fixed (float* xp = x, yp = y) MatMul.Multiply(w, xp, n, yp, pool, level, forceGemm: true, q8Gemm: MatMul.Q8_0Gemm.RowLanes);
+        }
+        if (CpuFeatures.Level != Level.Avx512)
+        {
+            Assert.Throws<ArgumentOutOfRangeException>(() => Multiply(Level.Avx2));
+            return;
+        }
+        Multiply(Level.Avx512);
         Assert.All(y, v => Assert.InRange(v, -128f * cols * (1 + 1e-5f), -128f * cols * (1 - 1e-5f)));
+    }
+
+    /// <summary>
+    /// Which Q8_0 path a batch takes by default: at AVX-512 the int8 GEMV for 1 token, the row-lane GEMM from 2 up to
+    /// its limit, the int16 panel GEMM beyond; at AVX2 the GEMV below the panel GEMM's crossover and the panel GEMM
+    /// from it on (the row-lane kernel is never picked there).
+    /// </summary>
+    [Fact]
+    public void Dispatch_picks_row_lanes_only_for_small_batches_at_avx512()
+    {
+        Assert.Equal(2, MatMul.GemmMinTokens(WeightType.Q8_0, Level.Avx512));
+        Assert.Equal(MatMul.GemmMinTokens(WeightType.Q8_0), MatMul.GemmMinTokens(WeightType.Q8_0, Level.Avx2));
+        Assert.Equal(MatMul.GemmMinTokens(WeightType.Q4_0), MatMul.GemmMinTokens(WeightType.Q4_0, Level.Avx512));
+        foreach (int n in new[] { 2, 3, 16, MatMul.RowLanesMaxTokens })
+            Assert.Equal(MatMul.Q8_0Gemm.RowLanes, MatMul.PickQ8_0Gemm(MatMul.Q8_0Gemm.Auto, n, Level.Avx512));
+        Assert.Equal(MatMul.Q8_0Gemm.Int16Panels, MatMul.PickQ8_0Gemm(MatMul.Q8_0Gemm.Auto, MatMul.RowLanesMaxTokens + 1, Level.Avx512));
+        foreach (int n in new[] { 2, 5, 16, 300 })
+            Assert.Equal(MatMul.Q8_0Gemm.Int16Panels, MatMul.PickQ8_0Gemm(MatMul.Q8_0Gemm.Auto, n, Level.Avx2));
+        Assert.Equal(MatMul.Q8_0Gemm.Fp32Panels, MatMul.PickQ8_0Gemm(MatMul.Q8_0Gemm.Fp32Panels, 4, Level.Avx512));
+        Assert.Throws<ArgumentOutOfRangeException>(() => MatMul.PickQ8_0Gemm(MatMul.Q8_0Gemm.RowLanes, 4, Level.Avx2));
     }
 }
