@@ -11,6 +11,8 @@ namespace Splitwise.Kernels.Cpu;
 /// between two of them, while the memory bus idles) is a visible share of a token: q/k/v go out as one job,
 /// gate/up and SwiGLU's SiLU·mul as one, and o/down add into the residual stream as they write.
 /// Prefill shapes (and the scalar reference level) take the plain products and do the extra step afterwards.
+/// At AVX-512, Q8_0 batches of 2 to <see cref="RowLanesMaxTokens"/> tokens take the same fusions through the row-lane
+/// GEMM's job instead (<see cref="GemmQ8_0RowLanes"/>).
 /// </summary>
 public static unsafe partial class MatMul
 {
@@ -99,11 +101,11 @@ public static unsafe partial class MatMul
             throw new ArgumentException($"Gate and up projections differ in rows ({wGate.Rows} and {wUp.Rows}).", nameof(wUp));
         // SiluMul vectorizes over the flattened [n, rows] array and finishes its tail in scalar code; a chunk's rows
         // give the same per-element split only when each token's row starts on a vector boundary (or there is one token).
+        // Row-lane chunks start on 16-row tiles, which are such boundaries.
         if (RowLanesFor(level, n, forceGemm, wGate, wUp) && wGate.Rows % SiluMulRowMultiple == 0)
         {
             Check(x, gate, pool, level);
             if (up == null) throw new ArgumentNullException(nameof(up));
-            // Row-lane chunks start on 16-row tiles, which are SiluMul's vector boundaries too (see below).
             var lanes = new RowLanesJob(PackRowLaneActivations(x, n, wGate.Cols), n, wGate.Cols, accumulate: false, swiGlu: true);
             long halfBytes = (wGate.TotalBytes + wUp.TotalBytes) / 2;
             lanes.Add(wGate, gate, pool, halfBytes);

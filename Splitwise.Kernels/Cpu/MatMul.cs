@@ -30,8 +30,8 @@ public static unsafe partial class MatMul
 
     /// <summary>
     /// <see cref="GemmMinTokens(WeightType)"/> at a SIMD level: at AVX-512 the Q8_0 row-lane GEMM beats the int8 GEMV
-    /// from 2 tokens on (kernels --q8-paths, two threads, medians of six runs of 7: 3.15 vs 5.17 ms per 1B layer at 2
-    /// tokens, 3.66 vs 5.67 at 4); at 1 token the GEMV stays ahead (2.23 vs 3.05 ms).
+    /// from 2 tokens on (kernels --q8-paths, two threads, medians of five runs of 7: 2.90 vs 6.02 ms per 1B layer at 2
+    /// tokens, 3.62 vs 5.40 at 4); at 1 token the GEMV stays ahead (2.12 vs 2.92 ms). docs/benchmarks/q8-small-batch.
     /// </summary>
     internal static int GemmMinTokens(WeightType type, Level level)
         => type == WeightType.Q8_0 && level == Level.Avx512 ? 2 : GemmMinTokens(type);
@@ -41,8 +41,8 @@ public static unsafe partial class MatMul
 
     /// <summary>
     /// Most tokens for which <c>Auto</c> picks the row-lane kernel at AVX-512. Up to 32 tokens it beats the int16 panel
-    /// GEMM (8.59 vs 10.25 ms per 1B layer at 16, 14.54 vs 17.45 at 32); from 64 on both run at the same ~270 GOP/s
-    /// (29.5 vs 31.2 ms at 64, within 1 % at 128-512), the rate at which this core retires vpmaddwd + vpaddd pairs.
+    /// GEMM (7.90 vs 9.71 ms per 1B layer at 16, 13.85 vs 16.76 at 32); from 64 on both run at about the same
+    /// ~270 GOP/s (28.0 vs 30.3 ms at 64, within 1 % at 128-512), the rate at which this core retires vpmaddwd + vpaddd pairs.
     /// </summary>
     internal const int RowLanesMaxTokens = 64;
 
