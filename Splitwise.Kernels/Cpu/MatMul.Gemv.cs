@@ -11,6 +11,8 @@ namespace Splitwise.Kernels.Cpu;
 /// between two of them, while the memory bus idles) is a visible share of a token: q/k/v go out as one job,
 /// gate/up and SwiGLU's SiLU·mul as one, and o/down add into the residual stream as they write.
 /// Prefill shapes (and the scalar reference level) take the plain products and do the extra step afterwards.
+/// At AVX-512, Q8_0 batches of 2 to <see cref="RowLanesMaxTokens"/> tokens take the same fusions through the row-lane
+/// GEMM's job instead (<see cref="GemmQ8_0RowLanes"/>).
 /// </summary>
 public static unsafe partial class MatMul
 {
@@ -22,6 +24,12 @@ public static unsafe partial class MatMul
     {
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         if (n == 0) return;
+        if (RowLanesFor(level, n, forceGemm, w))
+        {
+            Check(x, y, pool, level);
+            GemmQ8_0RowLanes(w, x, n, y, pool, accumulate: true);
+            return;
+        }
         if (!FusedGemv(level, n, forceGemm, w))
         {
             if (y == null) throw new ArgumentNullException(nameof(y));
@@ -46,6 +54,18 @@ public static unsafe partial class MatMul
     {
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         if (n == 0) return;
+        if (RowLanesFor(level, n, forceGemm, a, b, c))
+        {
+            Check(x, ya, pool, level);
+            if (yb == null || yc == null) throw new ArgumentNullException(yb == null ? nameof(yb) : nameof(yc));
+            long jobBytes = a.TotalBytes + b.TotalBytes + c.TotalBytes;
+            var lanes = new RowLanesJob(PackRowLaneActivations(x, n, a.Cols), n, a.Cols, accumulate: false, swiGlu: false);
+            lanes.Add(a, ya, pool, jobBytes);
+            lanes.Add(b, yb, pool, jobBytes);
+            lanes.Add(c, yc, pool, jobBytes);
+            pool.For(lanes.ChunkCount, ref lanes);
+            return;
+        }
         if (!FusedGemv(level, n, forceGemm, a, b, c))
         {
             Multiply(a, x, n, ya, pool, level, forceGemm);
@@ -81,6 +101,18 @@ public static unsafe partial class MatMul
             throw new ArgumentException($"Gate and up projections differ in rows ({wGate.Rows} and {wUp.Rows}).", nameof(wUp));
         // SiluMul vectorizes over the flattened [n, rows] array and finishes its tail in scalar code; a chunk's rows
         // give the same per-element split only when each token's row starts on a vector boundary (or there is one token).
+        // Row-lane chunks start on 16-row tiles, which are such boundaries.
+        if (RowLanesFor(level, n, forceGemm, wGate, wUp) && wGate.Rows % SiluMulRowMultiple == 0)
+        {
+            Check(x, gate, pool, level);
+            if (up == null) throw new ArgumentNullException(nameof(up));
+            var lanes = new RowLanesJob(PackRowLaneActivations(x, n, wGate.Cols), n, wGate.Cols, accumulate: false, swiGlu: true);
+            long halfBytes = (wGate.TotalBytes + wUp.TotalBytes) / 2;
+            lanes.Add(wGate, gate, pool, halfBytes);
+            lanes.Add(wUp, up, pool, halfBytes);
+            pool.For(lanes.ChunkCount, ref lanes);
+            return;
+        }
         if (!FusedGemv(level, n, forceGemm, wGate, wUp) || (n > 1 && wGate.Rows % SiluMulRowMultiple != 0))
         {
             Multiply(wGate, x, n, gate, pool, level, forceGemm);
@@ -110,7 +142,7 @@ public static unsafe partial class MatMul
             ArgumentNullException.ThrowIfNull(w);
             if (w.Cols != ws[0].Cols)
                 throw new ArgumentException($"Matrices that share an input need the same columns ({ws[0].Cols} and {w.Cols}).");
-            gemv &= !(forceGemm ?? n >= GemmMinTokens(w.Type));
+            gemv &= !(forceGemm ?? n >= GemmMinTokens(w.Type, level));
         }
         return gemv;
     }

@@ -13,7 +13,10 @@ namespace Splitwise.Kernels.Cpu;
 /// Q8_0/Q4_0 quantize the activations to int8 once and use integer dot products.
 /// Many tokens (prefill) take the GEMM path: weight panels dequantized to fp32 once and reused by every token
 /// through a register-blocked micro-kernel; Q8_0 panels are widened to int16 instead and multiplied with int16
-/// activations (<see cref="GemmQ8_0"/>). The scalar level is the reference implementation.
+/// activations (<see cref="GemmQ8_0"/>). At AVX-512, Q8_0 batches of 2 to <see cref="RowLanesMaxTokens"/> tokens
+/// (batched decode, short prefill chunks) take the row-lane GEMM instead, which reads each weight byte once per call
+/// like the GEMV but shares each widened weight block among all tokens (<see cref="GemmQ8_0RowLanes"/>).
+/// The scalar level is the reference implementation.
 /// </summary>
 public static unsafe partial class MatMul
 {
@@ -25,12 +28,37 @@ public static unsafe partial class MatMul
     /// </summary>
     internal static int GemmMinTokens(WeightType type) => type switch { WeightType.Q8_0 => 5, WeightType.Q4_0 => 8, _ => 6 };
 
+    /// <summary>
+    /// <see cref="GemmMinTokens(WeightType)"/> at a SIMD level: at AVX-512 the Q8_0 row-lane GEMM beats the int8 GEMV
+    /// from 2 tokens on (kernels --q8-paths, two threads, medians of five runs of 7: 2.90 vs 6.02 ms per 1B layer at 2
+    /// tokens, 3.62 vs 5.40 at 4); at 1 token the GEMV stays ahead (2.12 vs 2.92 ms). docs/benchmarks/q8-small-batch.
+    /// </summary>
+    internal static int GemmMinTokens(WeightType type, Level level)
+        => type == WeightType.Q8_0 && level == Level.Avx512 ? 2 : GemmMinTokens(type);
+
+    /// <summary>Which GEMM kernel a Q8_0 product takes (comparisons and tests; <c>Auto</c> is what the engine gets).</summary>
+    internal enum Q8_0Gemm { Auto, Fp32Panels, Int16Panels, RowLanes }
+
+    /// <summary>
+    /// Most tokens for which <c>Auto</c> picks the row-lane kernel at AVX-512. Up to 32 tokens it beats the int16 panel
+    /// GEMM (7.90 vs 9.71 ms per 1B layer at 16, 13.85 vs 16.76 at 32); from 64 on both run at about the same
+    /// ~270 GOP/s (28.0 vs 30.3 ms at 64, within 1 % at 128-512), the rate at which this core retires vpmaddwd + vpaddd pairs.
+    /// </summary>
+    internal const int RowLanesMaxTokens = 64;
+
+    internal static Q8_0Gemm PickQ8_0Gemm(Q8_0Gemm requested, int n, Level level) => requested switch
+    {
+        Q8_0Gemm.Auto => level == Level.Avx512 && n <= RowLanesMaxTokens ? Q8_0Gemm.RowLanes : Q8_0Gemm.Int16Panels,
+        Q8_0Gemm.RowLanes when level != Level.Avx512 => throw new ArgumentOutOfRangeException(nameof(requested), requested, "The row-lane Q8_0 GEMM needs AVX-512."),
+        _ => requested,
+    };
+
     public static void Multiply(WeightMatrix w, float* x, int n, float* y, WorkerPool pool)
         => Multiply(w, x, n, y, pool, CpuFeatures.Level);
 
     /// <param name="forceGemm">true/false forces the GEMM/GEMV path; null picks by <see cref="GemmMinTokens"/>.</param>
-    /// <param name="integerGemm">false sends Q8_0 through the fp32 panel GEMM instead of the integer one (comparisons).</param>
-    internal static void Multiply(WeightMatrix w, float* x, int n, float* y, WorkerPool pool, Level level, bool? forceGemm = null, bool integerGemm = true)
+    /// <param name="q8Gemm">Which GEMM kernel a Q8_0 matrix takes when the GEMM path runs (comparisons, tests).</param>
+    internal static void Multiply(WeightMatrix w, float* x, int n, float* y, WorkerPool pool, Level level, bool? forceGemm = null, Q8_0Gemm q8Gemm = Q8_0Gemm.Auto)
     {
         ArgumentNullException.ThrowIfNull(w);
         ArgumentNullException.ThrowIfNull(pool);
@@ -45,9 +73,11 @@ public static unsafe partial class MatMul
             var job = new ScalarJob(w, x, n, y, ChunkRows(w, w.TotalBytes, pool));
             pool.For(job.ChunkCount, ref job);
         }
-        else if (forceGemm ?? n >= GemmMinTokens(w.Type))
+        else if (forceGemm ?? n >= GemmMinTokens(w.Type, level))
         {
-            if (w.Type == WeightType.Q8_0 && integerGemm) GemmQ8_0(w, x, n, y, pool, level);
+            var kernel = w.Type == WeightType.Q8_0 ? PickQ8_0Gemm(q8Gemm, n, level) : Q8_0Gemm.Fp32Panels;
+            if (kernel == Q8_0Gemm.RowLanes) GemmQ8_0RowLanes(w, x, n, y, pool, accumulate: false);
+            else if (kernel == Q8_0Gemm.Int16Panels) GemmQ8_0(w, x, n, y, pool, level);
             else Gemm(w, x, n, y, pool, level);
         }
         else

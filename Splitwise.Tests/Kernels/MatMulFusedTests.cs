@@ -11,7 +11,8 @@ namespace Splitwise.Tests.Kernels;
 /// The fused decode entry points (q/k/v in one job, gate/up with SiLU·mul, projections added into their destination)
 /// for every weight type and SIMD level, at odd sizes: columns 1/7/31/33/4097 (block counts 1, 3, 9, 17 for Q8_0/Q4_0),
 /// row counts that leave partial chunks and partial vectors (1, 7, 31, 33, 300; 40 where rows are 16 KB) beside whole
-/// ones (48, 304), and token counts on both sides of the GEMM crossover.
+/// ones (48, 304), and token counts on both sides of the GEMM crossover (at AVX-512, Q8_0 from 2 tokens on takes the
+/// row-lane GEMM, in 32-token groups: 40 is two).
 /// Two checks each:
 /// - bit for bit equal to the separate products followed by the separate step (TensorPrimitives.Add, CpuKernels.SiluMul)
 ///   at the same level — the forward pass's golden outputs rest on this;
@@ -34,9 +35,11 @@ public sealed unsafe class MatMulFusedTests
                 WeightType.Q8_0 or WeightType.Q4_0 => [32, 96, 288, 544],
                 _ => [256, 768],
             };
+            // Q8_0 also at 40 tokens: more than one 32-token group of the AVX-512 row-lane GEMM.
+            int[] tokens = type == WeightType.Q8_0 ? [1, 3, 13, 40] : [1, 3, 13];
             foreach (var level in MatMulTests.Levels())
                 foreach (int c in cols)
-                    foreach (int n in new[] { 1, 3, 13 })
+                    foreach (int n in tokens)
                         data.Add(type, level, c, n);
         }
         return data;
@@ -153,7 +156,7 @@ public sealed unsafe class MatMulFusedTests
     }
 
     /// <summary>Largest integer activation code the path for this shape uses (as MatMulTests states it); 0 for fp32 activations.</summary>
-    private static int Int8(WeightType type, Level level, int n) => level == Level.Scalar ? 0 : (type, n >= MatMul.GemmMinTokens(type)) switch
+    private static int Int8(WeightType type, Level level, int n) => level == Level.Scalar ? 0 : (type, n >= MatMul.GemmMinTokens(type, level)) switch
     {
         (WeightType.Q8_0 or WeightType.Q4_0, false) => 127,
         (WeightType.Q8_0, true) => 32767,

@@ -46,7 +46,7 @@ public sealed unsafe class MatMulQ8_0GemmTests
         fixed (float* xp = x, ep = expected, ap = actual)
         {
             ScalarKernels.MatMul(w, xp, n, ep);
-            MatMul.Multiply(w, xp, n, ap, pool, level, forceGemm: true);
+            MatMul.Multiply(w, xp, n, ap, pool, level, forceGemm: true, q8Gemm: MatMul.Q8_0Gemm.Int16Panels);
         }
         var tolerance = MatMulTests.Tolerances(w, x, n, activationCodes: 32767);
         KernelAssert.Close(expected, actual, i => tolerance[i], $"Q8_0 integer GEMM {level} [{rows}×{cols}] n={n} (index = token·{rows} + row)");
@@ -73,7 +73,7 @@ public sealed unsafe class MatMulQ8_0GemmTests
         x.AsSpan().Fill(1f);
         var y = new float[n * rows];
         using var pool = new WorkerPool(2);
-        fixed (float* xp = x, yp = y) MatMul.Multiply(w, xp, n, yp, pool, level, forceGemm: true);
+        fixed (float* xp = x, yp = y) MatMul.Multiply(w, xp, n, yp, pool, level, forceGemm: true, q8Gemm: MatMul.Q8_0Gemm.Int16Panels);
         Assert.All(y, v => Assert.InRange(v, -128f * cols * (1 + 1e-5f), -128f * cols * (1 - 1e-5f)));
     }
 

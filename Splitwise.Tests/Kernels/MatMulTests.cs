@@ -71,7 +71,7 @@ public sealed unsafe class MatMulTests
             MatMul.Multiply(w, xp, n, ap, pool, level, gemm);
         }
 
-        bool usesGemm = gemm ?? n >= MatMul.GemmMinTokens(type);
+        bool usesGemm = gemm ?? n >= MatMul.GemmMinTokens(type, level);
         int activationCodes = level == Level.Scalar ? 0 : (type, usesGemm) switch
         {
             (WeightType.Q8_0 or WeightType.Q4_0, false) => 127,
