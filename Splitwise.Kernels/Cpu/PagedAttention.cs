@@ -256,9 +256,7 @@ public static unsafe class PagedAttention
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> KeyRow(in PagedKvView kv, long first, int slot, int valid, int d)
-        => slot >= valid ? Vector512<float>.Zero
-            : kv.F16 ? HalfBits.Load16((ushort*)kv.Keys + first + (long)slot * d)
-            : Vector512.Load((float*)kv.Keys + first + (long)slot * d);
+        => slot >= valid ? Vector512<float>.Zero : KeyChunk(kv, first + (long)slot * d);
 
     /// <summary>Four rows → lane L of the m-th result = (a, b, c, e)[4L + m], i.e. each 4×4 sub-block transposed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -137,7 +137,6 @@ public static class EngineBench
             action();
             times[i] = clock.Elapsed.TotalSeconds;
         }
-        Array.Sort(times);
-        return times[times.Length / 2];
+        return MedianOf(times);
     }
 }
