@@ -3,6 +3,10 @@
 # and mixed machines). docker-compose.yml runs it as a gateway, a prompt machine and a token machine.
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# A C compiler builds the AVX-512 VNNI kernel that Splitwise.Kernels embeds (without one the managed kernels run).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc libc6-dev \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Project files first: the restore layer is reused until a project or package reference changes.
 COPY global.json Directory.Build.props ./

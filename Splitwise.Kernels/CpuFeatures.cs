@@ -28,5 +28,6 @@ public static class CpuFeatures
         return requested < hw ? requested : hw;
     }
 
-    public static string Describe() => $"{Level} (cores: {Environment.ProcessorCount})";
+    /// <summary>For start-up logs and benchmark headers: the SIMD level, the cores, and whether the native VNNI kernels run.</summary>
+    public static string Describe() => $"{Level} (cores: {Environment.ProcessorCount}; {Native.NativeKernels.Status})";
 }

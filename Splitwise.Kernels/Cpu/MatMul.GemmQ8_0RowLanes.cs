@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using Splitwise.Kernels.Native;
 using Splitwise.Kernels.Quant;
 using Splitwise.Kernels.Threading;
 
@@ -15,6 +16,9 @@ namespace Splitwise.Kernels.Cpu;
 /// reused by every token in registers, so nothing is packed to memory and every weight byte is read once per call,
 /// which the panel GEMM (<see cref="GemmQ8_0"/>) cannot do below ~16 tokens without wasting lanes on padding.
 /// Activations are the same int16 codes as the panel GEMM's (per token and 32-block, scale max|x| / 32767).
+/// On CPUs with AVX-512 VNNI the tile runs in native code instead (Native/q8_0_vnni.c): the same layout, but vpdpbusd
+/// adds four int8 products per lane where vpmaddwd + vpaddd add two, with the GEMV's int8 activation codes
+/// (<see cref="QuantizedActivations"/>); that kernel takes every batch from 2 tokens up, prefill included.
 /// </summary>
 public static unsafe partial class MatMul
 {
@@ -24,15 +28,46 @@ public static unsafe partial class MatMul
     /// <summary>Tokens whose accumulators and activations a chunk keeps hot; more tokens split into groups (chunks).</summary>
     private const int RowLaneTokenGroup = 32;
 
+    /// <summary>
+    /// Tokens per chunk for the VNNI tile, which keeps 16 tokens in registers and rereads the tile from L2 for the next
+    /// 16: large enough that a prefill rereads its weights from memory only n / 64 times, small enough that a chunk's
+    /// activations (64 × cols bytes) stay in L2.
+    /// </summary>
+    private const int VnniTokenGroup = 64;
+
     /// <summary>Blocks ahead of the current one that each row of a tile asks the memory system for.</summary>
     private const int RowLanePrefetchBlocks = 8;
 
     /// <param name="accumulate">y += x·Wᵀ instead of y = x·Wᵀ.</param>
-    private static void GemmQ8_0RowLanes(WeightMatrix w, float* x, int n, float* y, WorkerPool pool, bool accumulate)
+    /// <param name="vnni">Run the native VNNI tile (<see cref="NativeKernels.VnniAvailable"/> must hold).</param>
+    private static void GemmQ8_0RowLanes(WeightMatrix w, float* x, int n, float* y, WorkerPool pool, bool accumulate, bool vnni)
     {
-        var job = new RowLanesJob(PackRowLaneActivations(x, n, w.Cols), n, w.Cols, accumulate, swiGlu: false);
+        var job = RowLanesJob.Create(x, n, w.Cols, accumulate, swiGlu: false, vnni);
         job.Add(w, y, pool, w.TotalBytes);
         pool.For(job.ChunkCount, ref job);
+    }
+
+    /// <summary>
+    /// Quantizes x to int8 codes for the VNNI tile on the calling thread's scratch: codes [block][token][32], then fp32
+    /// scales [block][token], then -128 · Σ codes [block][token] (the kernel's sums start there, undoing the +128 that
+    /// makes the weights unsigned). The codes are the GEMV's, so a token gets the same activations alone or batched.
+    /// </summary>
+    private static sbyte* PackVnniActivations(float* x, int n, int cols, out float* scales, out int* negSums)
+    {
+        int blocks = cols / 32;
+        long entries = (long)blocks * n;
+        float* scratch = ThreadScratch.Floats(ThreadScratch.Slot.PackedActivations, entries * 8 + entries * 2);
+        var codes = (sbyte*)scratch;
+        scales = scratch + entries * 8;
+        negSums = (int*)(scales + entries);
+        for (int t = 0; t < n; t++)
+            for (int b = 0; b < blocks; b++)
+            {
+                long e = (long)b * n + t;
+                QuantizedActivations.QuantizeBlock(x + (long)t * cols + b * 32, codes + e * 32, out scales[e], out int sum, CpuFeatures.SimdLevel.Avx512);
+                negSums[e] = -128 * sum;
+            }
+        return codes;
     }
 
     /// <summary>
@@ -53,25 +88,27 @@ public static unsafe partial class MatMul
         return codes;
     }
 
-    /// <summary>Whether every matrix can take the row-lane kernel for n tokens by default (Q8_0, AVX-512, n in its range).</summary>
-    private static bool RowLanesFor(CpuFeatures.SimdLevel level, int n, bool? forceGemm, params ReadOnlySpan<WeightMatrix> ws)
+    /// <summary>
+    /// Which row-lane kernel every matrix takes for n tokens by default (Q8_0, AVX-512, n in its range): VNNI where
+    /// the CPU has it, for any n; the managed one up to <see cref="RowLanesMaxTokens"/>; null for neither.
+    /// </summary>
+    private static Q8_0Gemm? RowLanesFor(CpuFeatures.SimdLevel level, int n, bool? forceGemm, params ReadOnlySpan<WeightMatrix> ws)
     {
-        if (level != CpuFeatures.SimdLevel.Avx512 || forceGemm == false || n > RowLanesMaxTokens) return false;
+        bool vnni = level == CpuFeatures.SimdLevel.Avx512 && NativeKernels.VnniAvailable;
+        if (level != CpuFeatures.SimdLevel.Avx512 || forceGemm == false || (n > RowLanesMaxTokens && !vnni)) return null;
         foreach (var w in ws)
         {
             ArgumentNullException.ThrowIfNull(w);
-            if (w.Type != WeightType.Q8_0 || w.Cols != ws[0].Cols) return false;
-            if (forceGemm == null && n < GemmMinTokens(w.Type, level)) return false;
+            if (w.Type != WeightType.Q8_0 || w.Cols != ws[0].Cols) return null;
+            if (forceGemm == null && n < GemmMinTokens(w.Type, level)) return null;
         }
-        return true;
+        return vnni ? Q8_0Gemm.Vnni : Q8_0Gemm.RowLanes;
     }
 
     /// <summary>One matrix of a row-lane job and the chunks (row ranges, multiples of 16) that cover it.</summary>
     private struct RowLanesPart
     {
         public WeightMatrix W;
-        /// <summary>The matrix in <see cref="PackRowLanes"/>'s layout, or null to transpose the row-major blocks in registers.</summary>
-        public byte* Packed;
         public float* Y;
         public int RowsPerChunk;
         public int Chunks;
@@ -82,11 +119,13 @@ public static unsafe partial class MatMul
     /// the same rows of both and applies SiLU·mul to them). A chunk = a row range of one matrix × a group of up to
     /// <see cref="RowLaneTokenGroup"/> tokens.
     /// </summary>
-    private partial struct RowLanesJob : IParallelJob
+    private struct RowLanesJob : IParallelJob
     {
         private readonly short* _codes;
+        private readonly sbyte* _int8Codes;
         private readonly float* _scales;
-        private readonly int _n, _tokenGroups;
+        private readonly int* _negSums;
+        private readonly int _n, _tokenGroup, _tokenGroups;
         private readonly bool _accumulate, _swiGlu;
         private RowLanesPart _p0, _p1, _p2;
         private int _parts;
@@ -96,13 +135,30 @@ public static unsafe partial class MatMul
         {
             _codes = codes; _n = n; _accumulate = accumulate; _swiGlu = swiGlu;
             _scales = (float*)(codes + (long)(cols / 32) * n * 32);
+            _tokenGroup = RowLaneTokenGroup;
             _tokenGroups = (n + RowLaneTokenGroup - 1) / RowLaneTokenGroup;
         }
 
-        public void Add(WeightMatrix w, float* y, WorkerPool pool, long jobBytes, byte* packed = null)
+        /// <summary>The VNNI job over activations from <see cref="PackVnniActivations"/>.</summary>
+        private RowLanesJob(sbyte* codes, float* scales, int* negSums, int n, bool accumulate, bool swiGlu)
+        {
+            _int8Codes = codes; _scales = scales; _negSums = negSums; _n = n; _accumulate = accumulate; _swiGlu = swiGlu;
+            _tokenGroup = VnniTokenGroup;
+            _tokenGroups = (n + VnniTokenGroup - 1) / VnniTokenGroup;
+        }
+
+        /// <summary>Packs x for the kernel (int8 codes for VNNI, int16 otherwise) and makes the job.</summary>
+        public static RowLanesJob Create(float* x, int n, int cols, bool accumulate, bool swiGlu, bool vnni)
+        {
+            if (!vnni) return new RowLanesJob(PackRowLaneActivations(x, n, cols), n, cols, accumulate, swiGlu);
+            var codes = PackVnniActivations(x, n, cols, out var scales, out var negSums);
+            return new RowLanesJob(codes, scales, negSums, n, accumulate, swiGlu);
+        }
+
+        public void Add(WeightMatrix w, float* y, WorkerPool pool, long jobBytes)
         {
             int rows = ChunkRows(w, jobBytes, pool, RowLaneTile);
-            var part = new RowLanesPart { W = w, Packed = packed, Y = y, RowsPerChunk = rows, Chunks = (w.Rows + rows - 1) / rows };
+            var part = new RowLanesPart { W = w, Y = y, RowsPerChunk = rows, Chunks = (w.Rows + rows - 1) / rows };
             switch (_parts++)
             {
                 case 0: _p0 = part; break;
@@ -119,7 +175,7 @@ public static unsafe partial class MatMul
         {
             int rowChunks = _swiGlu ? _p0.Chunks : _p0.Chunks + _p1.Chunks + _p2.Chunks;
             int rc = chunk % rowChunks, tg = chunk / rowChunks;
-            int t0 = tg * RowLaneTokenGroup, t1 = Math.Min(t0 + RowLaneTokenGroup, _n);
+            int t0 = tg * _tokenGroup, t1 = Math.Min(t0 + _tokenGroup, _n);
             if (_swiGlu)
             {
                 int r0 = rc * _p0.RowsPerChunk, r1 = Math.Min(r0 + _p0.RowsPerChunk, _p0.W.Rows);
@@ -145,12 +201,19 @@ public static unsafe partial class MatMul
 
         private readonly void Rows(in RowLanesPart part, int r0, int r1, int t0, int t1)
         {
-            float* acc = ThreadScratch.Floats(ThreadScratch.Slot.Tile, (long)RowLaneTokenGroup * RowLaneTile);
+            float* acc = ThreadScratch.Floats(ThreadScratch.Slot.Tile, (long)_tokenGroup * RowLaneTile);
             for (int tile = r0; tile < r1; tile += RowLaneTile)
             {
+                if (_int8Codes != null)
+                {
+                    // Writes every acc entry for t0..t1, so no clearing.
+                    NativeKernels.Q8_0RowLanes(part.W.Row(tile), part.W.RowBytes, Math.Min(RowLaneTile, part.W.Rows - tile), part.W.Cols / 32,
+                                               _int8Codes, _scales, _negSums, _n, t0, t1, acc);
+                    Store(part, acc, tile, Math.Min(RowLaneTile, r1 - tile), t0, t1);
+                    continue;
+                }
                 new Span<float>(acc, (t1 - t0) * RowLaneTile).Clear();
-                if (part.Packed != null) PackedTile(part.Packed + (long)(tile / RowLaneTile) * (part.W.Cols / 32) * PackedTileBlockBytes, part.W.Cols / 32, t0, t1, acc);
-                else Tile(part.W, tile, Math.Min(RowLaneTile, part.W.Rows - tile), t0, t1, acc);
+                Tile(part.W, tile, Math.Min(RowLaneTile, part.W.Rows - tile), t0, t1, acc);
                 Store(part, acc, tile, Math.Min(RowLaneTile, r1 - tile), t0, t1);
             }
         }

@@ -24,10 +24,10 @@ public static unsafe partial class MatMul
     {
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         if (n == 0) return;
-        if (RowLanesFor(level, n, forceGemm, w))
+        if (RowLanesFor(level, n, forceGemm, w) is { } kernel)
         {
             Check(x, y, pool, level);
-            GemmQ8_0RowLanes(w, x, n, y, pool, accumulate: true);
+            GemmQ8_0RowLanes(w, x, n, y, pool, accumulate: true, vnni: kernel == Q8_0Gemm.Vnni);
             return;
         }
         if (!FusedGemv(level, n, forceGemm, w))
@@ -54,12 +54,12 @@ public static unsafe partial class MatMul
     {
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         if (n == 0) return;
-        if (RowLanesFor(level, n, forceGemm, a, b, c))
+        if (RowLanesFor(level, n, forceGemm, a, b, c) is { } kernel)
         {
             Check(x, ya, pool, level);
             if (yb == null || yc == null) throw new ArgumentNullException(yb == null ? nameof(yb) : nameof(yc));
             long jobBytes = a.TotalBytes + b.TotalBytes + c.TotalBytes;
-            var lanes = new RowLanesJob(PackRowLaneActivations(x, n, a.Cols), n, a.Cols, accumulate: false, swiGlu: false);
+            var lanes = RowLanesJob.Create(x, n, a.Cols, accumulate: false, swiGlu: false, vnni: kernel == Q8_0Gemm.Vnni);
             lanes.Add(a, ya, pool, jobBytes);
             lanes.Add(b, yb, pool, jobBytes);
             lanes.Add(c, yc, pool, jobBytes);
@@ -102,11 +102,11 @@ public static unsafe partial class MatMul
         // SiluMul vectorizes over the flattened [n, rows] array and finishes its tail in scalar code; a chunk's rows
         // give the same per-element split only when each token's row starts on a vector boundary (or there is one token).
         // Row-lane chunks start on 16-row tiles, which are such boundaries.
-        if (RowLanesFor(level, n, forceGemm, wGate, wUp) && wGate.Rows % SiluMulRowMultiple == 0)
+        if (RowLanesFor(level, n, forceGemm, wGate, wUp) is { } kernel && wGate.Rows % SiluMulRowMultiple == 0)
         {
             Check(x, gate, pool, level);
             if (up == null) throw new ArgumentNullException(nameof(up));
-            var lanes = new RowLanesJob(PackRowLaneActivations(x, n, wGate.Cols), n, wGate.Cols, accumulate: false, swiGlu: true);
+            var lanes = RowLanesJob.Create(x, n, wGate.Cols, accumulate: false, swiGlu: true, vnni: kernel == Q8_0Gemm.Vnni);
             long halfBytes = (wGate.TotalBytes + wUp.TotalBytes) / 2;
             lanes.Add(wGate, gate, pool, halfBytes);
             lanes.Add(wUp, up, pool, halfBytes);

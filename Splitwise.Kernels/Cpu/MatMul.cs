@@ -37,7 +37,7 @@ public static unsafe partial class MatMul
         => type == WeightType.Q8_0 && level == Level.Avx512 ? 2 : GemmMinTokens(type);
 
     /// <summary>Which GEMM kernel a Q8_0 product takes (comparisons and tests; <c>Auto</c> is what the engine gets).</summary>
-    internal enum Q8_0Gemm { Auto, Fp32Panels, Int16Panels, RowLanes }
+    internal enum Q8_0Gemm { Auto, Fp32Panels, Int16Panels, RowLanes, Vnni }
 
     /// <summary>
     /// Most tokens for which <c>Auto</c> picks the row-lane kernel at AVX-512. Up to 32 tokens it beats the int16 panel
@@ -46,10 +46,14 @@ public static unsafe partial class MatMul
     /// </summary>
     internal const int RowLanesMaxTokens = 64;
 
+    /// <summary>At AVX-512 with VNNI (native, <see cref="Native.NativeKernels"/>) the VNNI row-lane kernel takes every batch.</summary>
     internal static Q8_0Gemm PickQ8_0Gemm(Q8_0Gemm requested, int n, Level level) => requested switch
     {
-        Q8_0Gemm.Auto => level == Level.Avx512 && n <= RowLanesMaxTokens ? Q8_0Gemm.RowLanes : Q8_0Gemm.Int16Panels,
+        Q8_0Gemm.Auto => level == Level.Avx512 && Native.NativeKernels.VnniAvailable ? Q8_0Gemm.Vnni
+            : level == Level.Avx512 && n <= RowLanesMaxTokens ? Q8_0Gemm.RowLanes : Q8_0Gemm.Int16Panels,
         Q8_0Gemm.RowLanes when level != Level.Avx512 => throw new ArgumentOutOfRangeException(nameof(requested), requested, "The row-lane Q8_0 GEMM needs AVX-512."),
+        Q8_0Gemm.Vnni when level != Level.Avx512 || !Native.NativeKernels.VnniAvailable
+            => throw new ArgumentOutOfRangeException(nameof(requested), requested, $"The VNNI Q8_0 GEMM needs AVX-512 and the native kernels ({Native.NativeKernels.Status})."),
         _ => requested,
     };
 
@@ -76,7 +80,7 @@ public static unsafe partial class MatMul
         else if (forceGemm ?? n >= GemmMinTokens(w.Type, level))
         {
             var kernel = w.Type == WeightType.Q8_0 ? PickQ8_0Gemm(q8Gemm, n, level) : Q8_0Gemm.Fp32Panels;
-            if (kernel == Q8_0Gemm.RowLanes) GemmQ8_0RowLanes(w, x, n, y, pool, accumulate: false);
+            if (kernel is Q8_0Gemm.RowLanes or Q8_0Gemm.Vnni) GemmQ8_0RowLanes(w, x, n, y, pool, accumulate: false, vnni: kernel == Q8_0Gemm.Vnni);
             else if (kernel == Q8_0Gemm.Int16Panels) GemmQ8_0(w, x, n, y, pool, level);
             else Gemm(w, x, n, y, pool, level);
         }

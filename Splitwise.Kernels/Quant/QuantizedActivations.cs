@@ -47,7 +47,7 @@ internal sealed unsafe class QuantizedActivations : IDisposable
     public float* RowScales(int row) => Scales + (long)row * BlocksPerRow;
     public int* RowSums(int row) => Sums + (long)row * BlocksPerRow;
 
-    private static void QuantizeBlock(float* x, sbyte* q, out float scale, out int sum, CpuFeatures.SimdLevel level)
+    internal static void QuantizeBlock(float* x, sbyte* q, out float scale, out int sum, CpuFeatures.SimdLevel level)
     {
         if (level >= CpuFeatures.SimdLevel.Avx2)
         {

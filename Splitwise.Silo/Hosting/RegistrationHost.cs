@@ -52,8 +52,8 @@ public sealed class RegistrationHost(SiloOptions options, HostedMachine hosted, 
                                             (int)membership.HeartbeatInterval.TotalMilliseconds, load),
             membership, log);
         _registration.TrySetResult(registration);
-        log.LogInformation("Silo {Machine} ({Role}) serving control on {Control}, KV on {Kv}; joining {Gateway}",
-            hosted.Machine.Id, hosted.Machine.Role, controlUrl, hosted.KvEndpoint ?? "(sends only)", options.Gateway);
+        log.LogInformation("Silo {Machine} ({Role}) serving control on {Control}, KV on {Kv}; joining {Gateway}; kernels {Kernels}",
+            hosted.Machine.Id, hosted.Machine.Role, controlUrl, hosted.KvEndpoint ?? "(sends only)", options.Gateway, Splitwise.Kernels.CpuFeatures.Describe());
         try
         {
             await registration.RunAsync(run.Token);

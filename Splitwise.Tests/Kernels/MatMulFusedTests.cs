@@ -159,7 +159,7 @@ public sealed unsafe class MatMulFusedTests
     private static int Int8(WeightType type, Level level, int n) => level == Level.Scalar ? 0 : (type, n >= MatMul.GemmMinTokens(type, level)) switch
     {
         (WeightType.Q8_0 or WeightType.Q4_0, false) => 127,
-        (WeightType.Q8_0, true) => 32767,
+        (WeightType.Q8_0, true) => level == Level.Avx512 && Splitwise.Kernels.Native.NativeKernels.VnniAvailable ? 127 : 32767,
         _ => 0,
     };
 

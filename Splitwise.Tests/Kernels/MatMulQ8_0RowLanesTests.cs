@@ -103,57 +103,14 @@ public sealed unsafe class MatMulQ8_0RowLanesTests
         Assert.Equal(2, MatMul.GemmMinTokens(WeightType.Q8_0, Level.Avx512));
         Assert.Equal(MatMul.GemmMinTokens(WeightType.Q8_0), MatMul.GemmMinTokens(WeightType.Q8_0, Level.Avx2));
         Assert.Equal(MatMul.GemmMinTokens(WeightType.Q4_0), MatMul.GemmMinTokens(WeightType.Q4_0, Level.Avx512));
+        // Where the native VNNI kernel is loaded it takes every batch (MatMulQ8_0VnniTests).
+        bool vnni = Splitwise.Kernels.Native.NativeKernels.VnniAvailable;
         foreach (int n in new[] { 2, 3, 16, MatMul.RowLanesMaxTokens })
-            Assert.Equal(MatMul.Q8_0Gemm.RowLanes, MatMul.PickQ8_0Gemm(MatMul.Q8_0Gemm.Auto, n, Level.Avx512));
-        Assert.Equal(MatMul.Q8_0Gemm.Int16Panels, MatMul.PickQ8_0Gemm(MatMul.Q8_0Gemm.Auto, MatMul.RowLanesMaxTokens + 1, Level.Avx512));
+            Assert.Equal(vnni ? MatMul.Q8_0Gemm.Vnni : MatMul.Q8_0Gemm.RowLanes, MatMul.PickQ8_0Gemm(MatMul.Q8_0Gemm.Auto, n, Level.Avx512));
+        Assert.Equal(vnni ? MatMul.Q8_0Gemm.Vnni : MatMul.Q8_0Gemm.Int16Panels, MatMul.PickQ8_0Gemm(MatMul.Q8_0Gemm.Auto, MatMul.RowLanesMaxTokens + 1, Level.Avx512));
         foreach (int n in new[] { 2, 5, 16, 300 })
             Assert.Equal(MatMul.Q8_0Gemm.Int16Panels, MatMul.PickQ8_0Gemm(MatMul.Q8_0Gemm.Auto, n, Level.Avx2));
         Assert.Equal(MatMul.Q8_0Gemm.Fp32Panels, MatMul.PickQ8_0Gemm(MatMul.Q8_0Gemm.Fp32Panels, 4, Level.Avx512));
         Assert.Throws<ArgumentOutOfRangeException>(() => MatMul.PickQ8_0Gemm(MatMul.Q8_0Gemm.RowLanes, 4, Level.Avx2));
-    }
-
-    /// <summary>
-    /// The packed-weight experiment (the benchmark's "row lanes packed" column) against the scalar reference, at rows
-    /// that leave a partial 16-row tile (its padding rows must not leak) and token counts across the 32-token groups;
-    /// and a buffer of the wrong size is refused with the shape.
-    /// </summary>
-    [Theory]
-    [InlineData(1, 32, 2)]
-    [InlineData(17, 9 * 32, 5)]
-    [InlineData(33, 129 * 32, 33)]
-    [InlineData(48, 64, 16)]
-    public void Packed_row_lanes_match_the_scalar_reference(int rows, int cols, int n)
-    {
-        var rng = new Random(HashCode.Combine(rows, cols, n, 17) & 0x7fffffff);
-        var w = WeightMatrix.FromBytes(WeightType.Q8_0, rows, cols, TestWeights.Create(WeightType.Q8_0, rows, cols, rng));
-        var x = TestWeights.RandomFloats(n * cols, rng);
-        var expected = new float[n * rows];
-        var actual = new float[n * rows];
-        actual.AsSpan().Fill(float.NaN);
-        using var pool = new WorkerPool(2);
-        using var packed = MatMul.PackRowLanes(w);
-        void Multiply()
-        {
-            fixed (float* xp = x, ap = actual) MatMul.MultiplyPackedRowLanes(w, packed, xp, n, ap, pool);
-        }
-        if (CpuFeatures.Level != Level.Avx512)
-        {
-            Assert.Throws<PlatformNotSupportedException>(Multiply);
-            return;
-        }
-        Multiply();
-        fixed (float* xp = x, ep = expected) ScalarKernels.MatMul(w, xp, n, ep);
-        var tolerance = MatMulTests.Tolerances(w, x, n, activationCodes: 32767);
-        KernelAssert.Close(expected, actual, i => tolerance[i], $"packed row-lane GEMM [{rows}×{cols}] n={n}");
-
-        using var wrong = NativeBuffer.Allocate(packed.Length + 544);
-        if (CpuFeatures.Level == Level.Avx512)
-        {
-            var error = Assert.Throws<ArgumentException>(() =>
-            {
-                fixed (float* xp = x, ap = actual) MatMul.MultiplyPackedRowLanes(w, wrong, xp, n, ap, pool);
-            });
-            Assert.Contains($"[{rows}, {cols}]", error.Message);
-        }
     }
 }

@@ -9,7 +9,7 @@ using Splitwise.Kernels.Threading;
 //   --decode-only: only decode at batch 1 (and only the bandwidth probe); --profile: then time each forward step of it
 // Splitwise.Bench kernels                                                                matrix-multiply microbenchmarks
 // Splitwise.Bench kernels --attention [--context 512] [--kv f16] [--kv-heads 4] [--group 3]    decode attention per KV head, DRAM and cache
-// Splitwise.Bench kernels --q8-paths [--tokens 1,4,...] [--reps N] [--threads T] [--cpu-time]   Q8_0 GEMV vs fp32 GEMM vs int16 GEMM by batch size
+// Splitwise.Bench kernels --q8-paths [--tokens 1,4,...] [--reps N] [--threads T] [--cpu-time]   Q8_0 GEMV vs fp32/int16/row-lane/VNNI GEMMs by batch size
 // Splitwise.Bench serving [--model M] [--concurrency 1,4,16]                           output tok/s of the gateway under closed-loop load
 // Splitwise.Bench tokenizer                                                              tokenizer encode throughput
 string[] verbs = ["engine", "kernels", "serving", "tokenizer"];

@@ -1,0 +1,131 @@
+// The Q8_0 "rows in lanes" GEMM tile with AVX-512 VNNI (vpdpbusd), for CPUs that have it (Zen 4, Ice Lake and
+// later). .NET 10 exposes vpdpbusd only under AVX10 / AVX-VNNI-INT8, which such CPUs lack, so this one hot loop is C,
+// built at compile time into a small shared library that Splitwise.Kernels embeds and loads (NativeKernels.cs).
+// Everything around it (threading, activation quantization, SiLU, stores) stays in C#.
+//
+// Layout (same as the managed row-lane kernel, MatMul.GemmQ8_0RowLanes.cs): 16 weight rows go in the 16 int32 lanes.
+// A 32-element block of each row is transposed in registers so that register j holds codes 4j..4j+3 of every row;
+// one vpdpbusd against a token's broadcast four activation bytes then adds four products per row. vpdpbusd multiplies
+// unsigned by signed bytes and only the signed operand can be a broadcast from memory, so the weights are made
+// unsigned in registers (code + 128, once per block for all tokens) and each token's sum starts at -128·Σ its codes.
+
+#include <immintrin.h>
+#include <stdint.h>
+
+#define SW_EXPORT __attribute__((visibility("default")))
+
+// Bumped whenever an exported signature changes, so a stale library is refused instead of called wrongly.
+SW_EXPORT int32_t sw_native_abi_version(void) { return 1; }
+
+SW_EXPORT int32_t sw_cpu_has_avx512_vnni(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
+}
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512dq,avx512vl,avx512vnni,f16c,fma")
+
+enum { TILE_ROWS = 16, BLOCK_BYTES = 34, PREFETCH_BLOCKS = 8, MAX_GROUP = 16 };
+
+// One block (32 codes) of the tile's 16 rows: w[j] lane r = codes 4j..4j+3 of row r, plus 128; scales = the rows'
+// fp16 scales as fp32.
+typedef struct
+{
+    __m512i w[8];
+    __m512 scales;
+} tile_block;
+
+static inline __attribute__((always_inline)) void load_block(const uint8_t* blk, const int64_t* off, tile_block* t)
+{
+    uint16_t halves[TILE_ROWS];
+    for (int r = 0; r < TILE_ROWS; r++) halves[r] = *(const uint16_t*)(blk + off[r]);
+    t->scales = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)halves));
+
+    // z[i] = row i's eight code dwords in the low 256 bits, row i + 8's in the high: then an 8x8 dword transpose
+    // inside each 128-bit lane pair (unpack 32, unpack 64) and a qword permute across lanes finish it.
+    __m512i z[8];
+    for (int i = 0; i < 8; i++)
+    {
+        __m256i lo = _mm256_loadu_si256((const __m256i*)(blk + off[i] + 2));
+        __m256i hi = _mm256_loadu_si256((const __m256i*)(blk + off[i + 8] + 2));
+        z[i] = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+    }
+    __m512i t0 = _mm512_unpacklo_epi32(z[0], z[1]), t1 = _mm512_unpackhi_epi32(z[0], z[1]);
+    __m512i t2 = _mm512_unpacklo_epi32(z[2], z[3]), t3 = _mm512_unpackhi_epi32(z[2], z[3]);
+    __m512i t4 = _mm512_unpacklo_epi32(z[4], z[5]), t5 = _mm512_unpackhi_epi32(z[4], z[5]);
+    __m512i t6 = _mm512_unpacklo_epi32(z[6], z[7]), t7 = _mm512_unpackhi_epi32(z[6], z[7]);
+    // u0: 128-bit lanes = rows 0-3 dword 0 | rows 0-3 dword 4 | rows 8-11 dword 0 | rows 8-11 dword 4 (u4: rows 4-7, 12-15).
+    __m512i u0 = _mm512_unpacklo_epi64(t0, t2), u1 = _mm512_unpackhi_epi64(t0, t2);
+    __m512i u2 = _mm512_unpacklo_epi64(t1, t3), u3 = _mm512_unpackhi_epi64(t1, t3);
+    __m512i u4 = _mm512_unpacklo_epi64(t4, t6), u5 = _mm512_unpackhi_epi64(t4, t6);
+    __m512i u6 = _mm512_unpacklo_epi64(t5, t7), u7 = _mm512_unpackhi_epi64(t5, t7);
+    const __m512i first = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13);
+    const __m512i second = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+    t->w[0] = _mm512_permutex2var_epi64(u0, first, u4); t->w[4] = _mm512_permutex2var_epi64(u0, second, u4);
+    t->w[1] = _mm512_permutex2var_epi64(u1, first, u5); t->w[5] = _mm512_permutex2var_epi64(u1, second, u5);
+    t->w[2] = _mm512_permutex2var_epi64(u2, first, u6); t->w[6] = _mm512_permutex2var_epi64(u2, second, u6);
+    t->w[3] = _mm512_permutex2var_epi64(u3, first, u7); t->w[7] = _mm512_permutex2var_epi64(u3, second, u7);
+    const __m512i k128 = _mm512_set1_epi8((char)0x80);
+    for (int j = 0; j < 8; j++) t->w[j] = _mm512_xor_si512(t->w[j], k128);
+}
+
+// Tokens t..t+n-1 (n a compile-time constant after inlining, so the accumulators live in registers) over all blocks.
+static inline __attribute__((always_inline)) void tile_group(
+    const uint8_t* first_row, const int64_t* off, int32_t blocks, const int8_t* act, const float* act_scales,
+    const int32_t* act_neg_sums, int32_t tokens, int32_t t, const int n, int prefetch, float* out)
+{
+    __m512 acc[MAX_GROUP];
+#pragma GCC unroll 16
+    for (int i = 0; i < n; i++) acc[i] = _mm512_setzero_ps();
+    for (int32_t b = 0; b < blocks; b++)
+    {
+        const uint8_t* blk = first_row + (int64_t)b * BLOCK_BYTES;
+        if (prefetch && b + PREFETCH_BLOCKS < blocks)
+            for (int r = 0; r < TILE_ROWS; r++) _mm_prefetch((const char*)(blk + PREFETCH_BLOCKS * BLOCK_BYTES + off[r]), _MM_HINT_T0);
+        tile_block tb;
+        load_block(blk, off, &tb);
+        const int32_t* a = (const int32_t*)(act + ((int64_t)b * tokens + t) * 32);
+        const float* s = act_scales + (int64_t)b * tokens + t;
+        const int32_t* c = act_neg_sums + (int64_t)b * tokens + t;
+#pragma GCC unroll 16
+        for (int i = 0; i < n; i++)
+        {
+            __m512i sum = _mm512_set1_epi32(c[i]);
+#pragma GCC unroll 8
+            for (int j = 0; j < 8; j++) sum = _mm512_dpbusd_epi32(sum, tb.w[j], _mm512_set1_epi32(a[i * 8 + j]));
+            acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(tb.scales, _mm512_set1_ps(s[i])), acc[i]);
+        }
+    }
+#pragma GCC unroll 16
+    for (int i = 0; i < n; i++) _mm512_storeu_ps(out + i * TILE_ROWS, acc[i]);
+}
+
+// out[(t - t0) * 16 + r] = Σ over all blocks of row (first_row + r) · token t, for t in [t0, t1) and the tile's rows.
+// first_row points at row 0 of the tile (Q8_0 blocks of 34 bytes, row_bytes apart); rows at or past valid_rows
+// reread the last valid row (their lanes are computed but the caller never stores them).
+// act: [blocks][tokens][32] int8 activation codes; act_scales: [blocks][tokens]; act_neg_sums: [blocks][tokens],
+// -128 · Σ of the block's codes.
+SW_EXPORT void sw_q8_0_rowlanes_vnni(
+    const uint8_t* first_row, int64_t row_bytes, int32_t valid_rows, int32_t blocks, const int8_t* act,
+    const float* act_scales, const int32_t* act_neg_sums, int32_t tokens, int32_t t0, int32_t t1, float* out)
+{
+    int64_t off[TILE_ROWS];
+    for (int r = 0; r < TILE_ROWS; r++) off[r] = (int64_t)(r < valid_rows ? r : valid_rows - 1) * row_bytes;
+    for (int32_t t = t0; t < t1; t += MAX_GROUP)
+    {
+        int n = t1 - t < MAX_GROUP ? t1 - t : MAX_GROUP;
+        // Only the first group streams the rows in from memory; later groups find them in L2.
+        int prefetch = t == t0;
+        float* o = out + (int64_t)(t - t0) * TILE_ROWS;
+        switch (n)
+        {
+#define SW_GROUP(N) case N: tile_group(first_row, off, blocks, act, act_scales, act_neg_sums, tokens, t, N, prefetch, o); break;
+            SW_GROUP(1) SW_GROUP(2) SW_GROUP(3) SW_GROUP(4) SW_GROUP(5) SW_GROUP(6) SW_GROUP(7) SW_GROUP(8)
+            SW_GROUP(9) SW_GROUP(10) SW_GROUP(11) SW_GROUP(12) SW_GROUP(13) SW_GROUP(14) SW_GROUP(15) SW_GROUP(16)
+#undef SW_GROUP
+        }
+    }
+}
+
+#pragma GCC pop_options
