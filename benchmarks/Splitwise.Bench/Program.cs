@@ -32,11 +32,12 @@ var pool = ownPool ?? WorkerPool.Shared;
 string machine = $"{Environment.ProcessorCount} cores, SIMD {CpuFeatures.Describe()}";
 Console.WriteLine($"Probing this machine ({machine})...");
 bool decodeOnly = rest.Contains("--decode-only"), profile = rest.Contains("--profile");
-double bandwidth = RooflineProbe.MemoryReadBandwidth(pool);
+var bandwidthVariants = new SortedDictionary<string, double>();
+double bandwidth = RooflineProbe.MemoryReadBandwidth(pool, bestByVariant: bandwidthVariants);
 // Best of many: one busy core (JIT, GC) halves a single sample.
 double fma = decodeOnly ? double.NaN : RooflineProbe.Fp32FmaPeak(pool, repetitions: 20);
 double int8 = decodeOnly ? double.NaN : RooflineProbe.Int8DotPeak(pool, repetitions: 20);
-Console.WriteLine($"read bandwidth {bandwidth:F1} GB/s, FP32 FMA {fma:F0} GFLOP/s, int8 dot {int8:F0} GOP/s ({RooflineProbe.Int8Method})");
+Console.WriteLine($"read bandwidth {bandwidth:F1} GB/s (best of: {string.Join(", ", bandwidthVariants.Select(v => $"{v.Key} {v.Value:F1}"))}), FP32 FMA {fma:F0} GFLOP/s, int8 dot {int8:F0} GOP/s ({RooflineProbe.Int8Method})");
 if (verb == "kernels" && rest.Contains("--q8-paths"))
 {
     int[] tokens = (Option("--tokens") ?? "1,2,4,6,8,10,12,16,24,32,64,128,512").Split(',').Select(int.Parse).ToArray();
