@@ -21,7 +21,7 @@ public static unsafe partial class MatMul
 
     /// <summary>Converts half→float in registers and multiplies straight away: the row is read from memory once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float DotF16(byte* row, float* x, int count, Level level)
+    internal static float DotF16(byte* row, float* x, int count, Level level)
     {
         var h = (ushort*)row;
         int i = 0;

@@ -16,7 +16,7 @@ namespace Splitwise.Kernels.Cpu;
 /// reused by every token in registers, so nothing is packed to memory and every weight byte is read once per call,
 /// which the panel GEMM (<see cref="GemmQ8_0"/>) cannot do below ~16 tokens without wasting lanes on padding.
 /// Activations are the same int16 codes as the panel GEMM's (per token and 32-block, scale max|x| / 32767).
-/// On CPUs with AVX-512 VNNI the tile runs in native code instead (Native/q8_0_vnni.c): the same layout, but vpdpbusd
+/// On CPUs with AVX-512 VNNI the tile runs in native code instead (Native/native_kernels.c): the same layout, but vpdpbusd
 /// adds four int8 products per lane where vpmaddwd + vpaddd add two, with the GEMV's int8 activation codes
 /// (<see cref="QuantizedActivations"/>); that kernel takes every batch from 2 tokens up, prefill included.
 /// </summary>

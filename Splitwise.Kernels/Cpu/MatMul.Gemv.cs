@@ -259,6 +259,11 @@ public static unsafe partial class MatMul
                 MultiTokenQ8_0(part, r0, r1, blocks);
                 return;
             }
+            if (type == WeightType.F16 && _n == 1 && _level == Level.Avx512 && Native.NativeKernels.F16Available)
+            {
+                Native.NativeKernels.F16GemvRows(w.Row(r0), w.RowBytes, r1 - r0, cols, _x, part.Y + r0, _accumulate ? 1 : 0);
+                return;
+            }
             float* scratch = fused ? null : ThreadScratch.Floats(ThreadScratch.Slot.Row, cols);
             for (int r = r0; r < r1; r++)
             {

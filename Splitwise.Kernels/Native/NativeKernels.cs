@@ -4,15 +4,16 @@ using System.Security.Cryptography;
 namespace Splitwise.Kernels.Native;
 
 /// <summary>
-/// The AVX-512 VNNI kernel library (Native/q8_0_vnni.c), compiled at build time and embedded in this assembly.
-/// Loaded once, on first use, from a content-named copy in the temp folder; if anything is missing (no C compiler at
-/// build time, another OS, a CPU without VNNI, SPLITWISE_NATIVE=off) <see cref="Q8_0RowLanes"/> is null and the
-/// managed kernels run. <see cref="Status"/> says which and why, for the start-up log.
+/// The native kernel library (Native/native_kernels.c: the AVX-512 VNNI Q8_0 GEMM tile and the fp16 GEMV, the two
+/// loops that need instructions .NET does not expose), compiled at build time and embedded in this assembly. Loaded
+/// once, on first use, from a content-named copy in the temp folder; if anything is missing (no C compiler at build
+/// time, another OS, a CPU without AVX-512 or VNNI, SPLITWISE_NATIVE=off) the entry point is null and the managed
+/// kernels run. <see cref="Status"/> says which and why, for the start-up log.
 /// </summary>
 public static unsafe class NativeKernels
 {
     private const string ResourceName = "libsplitwise_native.so";
-    private const int AbiVersion = 1;
+    private const int AbiVersion = 2;
 
     /// <summary>
     /// sw_q8_0_rowlanes_vnni(firstRow, rowBytes, validRows, blocks, codes, scales, negSums, tokens, t0, t1, out):
@@ -20,47 +21,57 @@ public static unsafe class NativeKernels
     /// </summary>
     internal static delegate* unmanaged<byte*, long, int, int, sbyte*, float*, int*, int, int, int, float*, void> Q8_0RowLanes { get; }
 
+    /// <summary>sw_f16_gemv_rows(w, rowBytes, rows, cols, x, y, accumulate): y[r] = (or +=) row r · x for an fp16 matrix slice.</summary>
+    internal static delegate* unmanaged<byte*, long, int, int, float*, float*, int, void> F16GemvRows { get; }
+
     /// <summary>Whether the VNNI kernels are loaded and this CPU runs them.</summary>
     public static bool VnniAvailable => Q8_0RowLanes != null;
 
-    /// <summary>One line for logs: "VNNI kernels on" or why they are off.</summary>
+    /// <summary>Whether the native fp16 GEMV is loaded and this CPU runs it (AVX-512).</summary>
+    public static bool F16Available => F16GemvRows != null;
+
+    /// <summary>One line for logs: "native kernels: VNNI GEMM on, fp16 GEMV on", or why they are off.</summary>
     public static string Status { get; }
 
     static NativeKernels()
     {
         try
         {
-            Status = Load(out var rowLanes);
+            Status = Load(out var rowLanes, out var f16);
             Q8_0RowLanes = rowLanes;
+            F16GemvRows = f16;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or BadImageFormatException or EntryPointNotFoundException)
         {
-            Status = $"VNNI kernels off: {e.Message}";
+            Status = $"native kernels off: {e.Message}";
         }
     }
 
-    private static string Load(out delegate* unmanaged<byte*, long, int, int, sbyte*, float*, int*, int, int, int, float*, void> rowLanes)
+    private static string Load(out delegate* unmanaged<byte*, long, int, int, sbyte*, float*, int*, int, int, int, float*, void> rowLanes,
+                               out delegate* unmanaged<byte*, long, int, int, float*, float*, int, void> f16)
     {
         rowLanes = null;
+        f16 = null;
         if (Environment.GetEnvironmentVariable("SPLITWISE_NATIVE")?.Trim().ToLowerInvariant() is "off" or "0" or "false")
-            return "VNNI kernels off: SPLITWISE_NATIVE=off";
+            return "native kernels off: SPLITWISE_NATIVE=off";
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
-            return "VNNI kernels off: built for Linux x64 only";
+            return "native kernels off: built for Linux x64 only";
+        if (CpuFeatures.Level != CpuFeatures.SimdLevel.Avx512) return $"native kernels off: SIMD level is {CpuFeatures.Level}, they need AVX-512";
         using var resource = typeof(NativeKernels).Assembly.GetManifestResourceStream(ResourceName);
-        if (resource == null) return "VNNI kernels off: not built (no C compiler when Splitwise.Kernels was compiled)";
+        if (resource == null) return "native kernels off: not built (no C compiler when Splitwise.Kernels was compiled)";
 
         var bytes = new byte[resource.Length];
         resource.ReadExactly(bytes);
         string path = Extract(bytes);
         var library = NativeLibrary.Load(path);
         var version = (delegate* unmanaged<int>)NativeLibrary.GetExport(library, "sw_native_abi_version");
-        if (version() != AbiVersion) return $"VNNI kernels off: {path} has ABI {version()}, expected {AbiVersion}";
+        if (version() != AbiVersion) return $"native kernels off: {path} has ABI {version()}, expected {AbiVersion}";
+        f16 = (delegate* unmanaged<byte*, long, int, int, float*, float*, int, void>)NativeLibrary.GetExport(library, "sw_f16_gemv_rows");
         var hasVnni = (delegate* unmanaged<int>)NativeLibrary.GetExport(library, "sw_cpu_has_avx512_vnni");
-        if (hasVnni() == 0) return "VNNI kernels off: this CPU has no AVX-512 VNNI";
-        if (CpuFeatures.Level != CpuFeatures.SimdLevel.Avx512) return $"VNNI kernels off: SIMD level is {CpuFeatures.Level}";
+        if (hasVnni() == 0) return "native kernels: VNNI GEMM off (this CPU has no AVX-512 VNNI), fp16 GEMV on";
         rowLanes = (delegate* unmanaged<byte*, long, int, int, sbyte*, float*, int*, int, int, int, float*, void>)
             NativeLibrary.GetExport(library, "sw_q8_0_rowlanes_vnni");
-        return "VNNI kernels on";
+        return "native kernels: VNNI GEMM on, fp16 GEMV on";
     }
 
     /// <summary>

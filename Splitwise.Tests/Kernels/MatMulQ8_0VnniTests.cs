@@ -9,7 +9,7 @@ using Level = Splitwise.Kernels.CpuFeatures.SimdLevel;
 namespace Splitwise.Tests.Kernels;
 
 /// <summary>
-/// The native AVX-512 VNNI row-lane Q8_0 GEMM (Native/q8_0_vnni.c) against ScalarKernels.MatMul at sizes off every
+/// The native AVX-512 VNNI row-lane Q8_0 GEMM (Native/native_kernels.c) against ScalarKernels.MatMul at sizes off every
 /// edge: rows 1/15/17/33/100 (partial 16-row tiles), blocks 1/9/129 (the prefetch distance of 8 crossed or not),
 /// tokens 1..17 (each compile-time group size of the kernel, and 16 + 1), 33/65/130 (several 16-token groups and
 /// several 64-token chunks). Tolerance: int8 activation rounding (the GEMV's codes) plus fp32 sums, as for the GEMV.
@@ -39,7 +39,9 @@ public sealed unsafe class MatMulQ8_0VnniTests
             && CpuFeatures.Level == Level.Avx512
             && Environment.GetEnvironmentVariable("SPLITWISE_NATIVE") is null;
         Assert.Equal(cpuHasVnni, NativeKernels.VnniAvailable);
-        Assert.Contains(NativeKernels.VnniAvailable ? "on" : "off", NativeKernels.Status);
+        Assert.Contains(NativeKernels.VnniAvailable ? "VNNI GEMM on" : "off", NativeKernels.Status);
+        // Every AVX-512 CPU with the library loaded runs the fp16 GEMV too.
+        if (cpuHasVnni) Assert.True(NativeKernels.F16Available, NativeKernels.Status);
     }
 
     [Theory, MemberData(nameof(Cases))]

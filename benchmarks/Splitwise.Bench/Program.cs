@@ -9,6 +9,7 @@ using Splitwise.Kernels.Threading;
 //   --decode-only: only decode at batch 1 (and only the bandwidth probe); --profile: then time each forward step of it
 // Splitwise.Bench kernels                                                                matrix-multiply microbenchmarks
 // Splitwise.Bench kernels --attention [--context 512] [--kv f16] [--kv-heads 4] [--group 3]    decode attention per KV head, DRAM and cache
+// Splitwise.Bench kernels --f16-gemv [--reps N]   fp16 GEMV compute ceiling: managed vs native (vcvtph2ps)
 // Splitwise.Bench kernels --q8-paths [--tokens 1,4,...] [--reps N] [--threads T] [--cpu-time]   Q8_0 GEMV vs fp32/int16/row-lane/VNNI GEMMs by batch size
 // Splitwise.Bench serving [--model M] [--concurrency 1,4,16]                           output tok/s of the gateway under closed-loop load
 // Splitwise.Bench tokenizer                                                              tokenizer encode throughput
@@ -42,6 +43,11 @@ if (verb == "kernels" && rest.Contains("--q8-paths"))
 {
     int[] tokens = (Option("--tokens") ?? "1,2,4,6,8,10,12,16,24,32,64,128,512").Split(',').Select(int.Parse).ToArray();
     Q8_0PathBench.Run(pool, fma, tokens, int.Parse(Option("--reps") ?? "7"), rest.Contains("--cpu-time"), Console.Out);
+    return 0;
+}
+if (verb == "kernels" && rest.Contains("--f16-gemv"))
+{
+    F16GemvBench.Run(bandwidth, int.Parse(Option("--reps") ?? "15"), Console.Out);
     return 0;
 }
 if (verb == "kernels")

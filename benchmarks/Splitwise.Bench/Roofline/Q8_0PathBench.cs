@@ -10,7 +10,7 @@ namespace Splitwise.Bench.Roofline;
 /// Q8_0 matmul paths against each other at each batch size, over one 1B-shaped layer (q, k, v, o, gate, up, down):
 /// the int8 GEMV (1 token, then 4 per pass over a row), the fp32 panel GEMM, the integer (int16) panel GEMM and, at
 /// AVX-512, the int16 row-lane GEMM (16 rows per register, weights transposed in registers) and, where the CPU has
-/// AVX-512 VNNI, the native int8 row-lane GEMM (Native/q8_0_vnni.c). Weights cycle
+/// AVX-512 VNNI, the native int8 row-lane GEMM (Native/native_kernels.c). Weights cycle
 /// through enough copies to come from DRAM, as in a forward pass; the three paths alternate within each repetition so
 /// machine noise hits them alike; medians. This is where <c>MatMul.GemmMinTokens</c> comes from.
 /// With <c>cpuTime</c> (for a one-thread pool on a shared, oversubscribed machine) it times the process's CPU time

@@ -1,9 +1,12 @@
-// The Q8_0 "rows in lanes" GEMM tile with AVX-512 VNNI (vpdpbusd), for CPUs that have it (Zen 4, Ice Lake and
-// later). .NET 10 exposes vpdpbusd only under AVX10 / AVX-VNNI-INT8, which such CPUs lack, so this one hot loop is C,
-// built at compile time into a small shared library that Splitwise.Kernels embeds and loads (NativeKernels.cs).
-// Everything around it (threading, activation quantization, SiLU, stores) stays in C#.
+// The two inner loops that need an x86 instruction .NET 10 does not expose on AVX-512 CPUs, built at compile time into
+// a small shared library that Splitwise.Kernels embeds and loads (NativeKernels.cs); everything around them
+// (threading, activation quantization, SiLU, stores) stays in C#:
+// - the Q8_0 "rows in lanes" GEMM tile with AVX-512 VNNI (vpdpbusd; .NET exposes it only under AVX10 and
+//   AVX-VNNI-INT8, which Zen 4 and Ice Lake-class CPUs lack);
+// - the fp16 decode GEMV with vcvtph2ps (no .NET API at all).
 //
-// Layout (same as the managed row-lane kernel, MatMul.GemmQ8_0RowLanes.cs): 16 weight rows go in the 16 int32 lanes.
+// The Q8_0 tile's layout
+// (same as the managed row-lane kernel, MatMul.GemmQ8_0RowLanes.cs): 16 weight rows go in the 16 int32 lanes.
 // A 32-element block of each row is transposed in registers so that register j holds codes 4j..4j+3 of every row;
 // one vpdpbusd against a token's broadcast four activation bytes then adds four products per row. vpdpbusd multiplies
 // unsigned by signed bytes and only the signed operand can be a broadcast from memory, so the weights are made
@@ -15,7 +18,7 @@
 #define SW_EXPORT __attribute__((visibility("default")))
 
 // Bumped whenever an exported signature changes, so a stale library is refused instead of called wrongly.
-SW_EXPORT int32_t sw_native_abi_version(void) { return 1; }
+SW_EXPORT int32_t sw_native_abi_version(void) { return 2; }
 
 SW_EXPORT int32_t sw_cpu_has_avx512_vnni(void)
 {
@@ -125,6 +128,37 @@ SW_EXPORT void sw_q8_0_rowlanes_vnni(
             SW_GROUP(9) SW_GROUP(10) SW_GROUP(11) SW_GROUP(12) SW_GROUP(13) SW_GROUP(14) SW_GROUP(15) SW_GROUP(16)
 #undef SW_GROUP
         }
+    }
+}
+
+#pragma GCC pop_options
+
+// The fp16 decode GEMV: y[r] = (or +=) row r · x for rows [0, rows). .NET has no fp16→fp32 conversion instruction
+// (vcvtph2ps), so the managed GEMV converts in about seven integer and float operations per 16 values and runs out of
+// issue slots near 28 GB/s; here it is one instruction and the loop runs at memory speed. The sum order mirrors
+// MatMul.DotF16 (four 64-value chains, then 16-value steps into the first, then a scalar tail).
+#pragma GCC push_options
+#pragma GCC target("avx512f,f16c,fma")
+
+SW_EXPORT void sw_f16_gemv_rows(const uint8_t* w, int64_t row_bytes, int32_t rows, int32_t cols, const float* x, float* y, int32_t accumulate)
+{
+    for (int32_t r = 0; r < rows; r++)
+    {
+        const uint16_t* h = (const uint16_t*)(w + (int64_t)r * row_bytes);
+        __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
+        int32_t i = 0;
+        for (; i + 64 <= cols; i += 64)
+        {
+            s0 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(h + i))), _mm512_loadu_ps(x + i), s0);
+            s1 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(h + i + 16))), _mm512_loadu_ps(x + i + 16), s1);
+            s2 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(h + i + 32))), _mm512_loadu_ps(x + i + 32), s2);
+            s3 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(h + i + 48))), _mm512_loadu_ps(x + i + 48), s3);
+        }
+        for (; i + 16 <= cols; i += 16)
+            s0 = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(h + i))), _mm512_loadu_ps(x + i), s0);
+        float sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
+        for (; i < cols; i++) sum += _cvtsh_ss(h[i]) * x[i];
+        y[r] = accumulate ? y[r] + sum : sum;
     }
 }
 
