@@ -94,15 +94,15 @@ public static unsafe partial class MatMul
     /// </summary>
     private static Q8_0Gemm? RowLanesFor(CpuFeatures.SimdLevel level, int n, bool? forceGemm, params ReadOnlySpan<WeightMatrix> ws)
     {
-        bool vnni = level == CpuFeatures.SimdLevel.Avx512 && NativeKernels.VnniAvailable;
-        if (level != CpuFeatures.SimdLevel.Avx512 || forceGemm == false || (n > RowLanesMaxTokens && !vnni)) return null;
+        var kernel = PickQ8_0Gemm(Q8_0Gemm.Auto, n, level);
+        if (forceGemm == false || kernel is not (Q8_0Gemm.RowLanes or Q8_0Gemm.Vnni)) return null;
         foreach (var w in ws)
         {
             ArgumentNullException.ThrowIfNull(w);
             if (w.Type != WeightType.Q8_0 || w.Cols != ws[0].Cols) return null;
             if (forceGemm == null && n < GemmMinTokens(w.Type, level)) return null;
         }
-        return vnni ? Q8_0Gemm.Vnni : Q8_0Gemm.RowLanes;
+        return kernel;
     }
 
     /// <summary>One matrix of a row-lane job and the chunks (row ranges, multiples of 16) that cover it.</summary>
@@ -117,7 +117,7 @@ public static unsafe partial class MatMul
     /// <summary>
     /// Up to three matrices over the same packed activations (q/k/v; gate/up with <c>swiGlu</c>, where a chunk takes
     /// the same rows of both and applies SiLU·mul to them). A chunk = a row range of one matrix × a group of up to
-    /// <see cref="RowLaneTokenGroup"/> tokens.
+    /// <see cref="RowLaneTokenGroup"/> tokens (<see cref="VnniTokenGroup"/> for the native tile).
     /// </summary>
     private struct RowLanesJob : IParallelJob
     {
@@ -204,16 +204,17 @@ public static unsafe partial class MatMul
             float* acc = ThreadScratch.Floats(ThreadScratch.Slot.Tile, (long)_tokenGroup * RowLaneTile);
             for (int tile = r0; tile < r1; tile += RowLaneTile)
             {
+                int validRows = Math.Min(RowLaneTile, part.W.Rows - tile);
                 if (_int8Codes != null)
                 {
-                    // Writes every acc entry for t0..t1, so no clearing.
-                    NativeKernels.Q8_0RowLanes(part.W.Row(tile), part.W.RowBytes, Math.Min(RowLaneTile, part.W.Rows - tile), part.W.Cols / 32,
-                                               _int8Codes, _scales, _negSums, _n, t0, t1, acc);
-                    Store(part, acc, tile, Math.Min(RowLaneTile, r1 - tile), t0, t1);
-                    continue;
+                    // The native tile writes every acc entry for t0..t1; the managed one adds into them.
+                    NativeKernels.Q8_0RowLanes(part.W.Row(tile), part.W.RowBytes, validRows, part.W.Cols / 32, _int8Codes, _scales, _negSums, _n, t0, t1, acc);
                 }
-                new Span<float>(acc, (t1 - t0) * RowLaneTile).Clear();
-                Tile(part.W, tile, Math.Min(RowLaneTile, part.W.Rows - tile), t0, t1, acc);
+                else
+                {
+                    new Span<float>(acc, (t1 - t0) * RowLaneTile).Clear();
+                    Tile(part.W, tile, validRows, t0, t1, acc);
+                }
                 Store(part, acc, tile, Math.Min(RowLaneTile, r1 - tile), t0, t1);
             }
         }

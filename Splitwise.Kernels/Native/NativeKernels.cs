@@ -1,6 +1,9 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
+using unsafe Q8_0RowLanesFn = delegate* unmanaged<byte*, long, int, int, sbyte*, float*, int*, int, int, int, float*, void>;
+using unsafe F16GemvRowsFn = delegate* unmanaged<byte*, long, int, int, float*, float*, int, void>;
+
 namespace Splitwise.Kernels.Native;
 
 /// <summary>
@@ -19,10 +22,10 @@ public static unsafe class NativeKernels
     /// sw_q8_0_rowlanes_vnni(firstRow, rowBytes, validRows, blocks, codes, scales, negSums, tokens, t0, t1, out):
     /// one 16-row Q8_0 tile × tokens [t0, t1); see the C source for the layouts.
     /// </summary>
-    internal static delegate* unmanaged<byte*, long, int, int, sbyte*, float*, int*, int, int, int, float*, void> Q8_0RowLanes { get; }
+    internal static Q8_0RowLanesFn Q8_0RowLanes { get; }
 
     /// <summary>sw_f16_gemv_rows(w, rowBytes, rows, cols, x, y, accumulate): y[r] = (or +=) row r · x for an fp16 matrix slice.</summary>
-    internal static delegate* unmanaged<byte*, long, int, int, float*, float*, int, void> F16GemvRows { get; }
+    internal static F16GemvRowsFn F16GemvRows { get; }
 
     /// <summary>Whether the VNNI kernels are loaded and this CPU runs them.</summary>
     public static bool VnniAvailable => Q8_0RowLanes != null;
@@ -47,8 +50,7 @@ public static unsafe class NativeKernels
         }
     }
 
-    private static string Load(out delegate* unmanaged<byte*, long, int, int, sbyte*, float*, int*, int, int, int, float*, void> rowLanes,
-                               out delegate* unmanaged<byte*, long, int, int, float*, float*, int, void> f16)
+    private static string Load(out Q8_0RowLanesFn rowLanes, out F16GemvRowsFn f16)
     {
         rowLanes = null;
         f16 = null;
@@ -66,11 +68,10 @@ public static unsafe class NativeKernels
         var library = NativeLibrary.Load(path);
         var version = (delegate* unmanaged<int>)NativeLibrary.GetExport(library, "sw_native_abi_version");
         if (version() != AbiVersion) return $"native kernels off: {path} has ABI {version()}, expected {AbiVersion}";
-        f16 = (delegate* unmanaged<byte*, long, int, int, float*, float*, int, void>)NativeLibrary.GetExport(library, "sw_f16_gemv_rows");
+        f16 = (F16GemvRowsFn)NativeLibrary.GetExport(library, "sw_f16_gemv_rows");
         var hasVnni = (delegate* unmanaged<int>)NativeLibrary.GetExport(library, "sw_cpu_has_avx512_vnni");
         if (hasVnni() == 0) return "native kernels: VNNI GEMM off (this CPU has no AVX-512 VNNI), fp16 GEMV on";
-        rowLanes = (delegate* unmanaged<byte*, long, int, int, sbyte*, float*, int*, int, int, int, float*, void>)
-            NativeLibrary.GetExport(library, "sw_q8_0_rowlanes_vnni");
+        rowLanes = (Q8_0RowLanesFn)NativeLibrary.GetExport(library, "sw_q8_0_rowlanes_vnni");
         return "native kernels: VNNI GEMM on, fp16 GEMV on";
     }
 

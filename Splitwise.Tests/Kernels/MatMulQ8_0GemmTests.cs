@@ -34,21 +34,7 @@ public sealed unsafe class MatMulQ8_0GemmTests
     [Theory, MemberData(nameof(Cases))]
     public void Integer_gemm_matches_the_scalar_reference(Level level, int rows, int cols, int n)
     {
-        var rng = new Random(HashCode.Combine(rows, cols, n) & 0x7fffffff);
-        var w = WeightMatrix.FromBytes(WeightType.Q8_0, rows, cols, TestWeights.Create(WeightType.Q8_0, rows, cols, rng));
-        // Activations spanning several orders of magnitude, as hidden states do, so block scales differ widely.
-        var x = TestWeights.RandomFloats(n * cols, rng);
-        for (int i = 0; i < x.Length; i += 37) x[i] *= 200;
-        var expected = new float[n * rows];
-        var actual = new float[n * rows];
-        actual.AsSpan().Fill(float.NaN);
-        using var pool = new WorkerPool(2);
-        fixed (float* xp = x, ep = expected, ap = actual)
-        {
-            ScalarKernels.MatMul(w, xp, n, ep);
-            MatMul.Multiply(w, xp, n, ap, pool, level, forceGemm: true, q8Gemm: MatMul.Q8_0Gemm.Int16Panels);
-        }
-        var tolerance = MatMulTests.Tolerances(w, x, n, activationCodes: 32767);
+        var (expected, actual, tolerance) = MatMulTests.RunQ8_0Gemm(rows, cols, n, HashCode.Combine(rows, cols, n), level, MatMul.Q8_0Gemm.Int16Panels, activationCodes: 32767);
         KernelAssert.Close(expected, actual, i => tolerance[i], $"Q8_0 integer GEMM {level} [{rows}×{cols}] n={n} (index = token·{rows} + row)");
     }
 
@@ -62,13 +48,7 @@ public sealed unsafe class MatMulQ8_0GemmTests
     public void Extreme_codes_do_not_overflow(Level level)
     {
         const int rows = 13, blocks = 9, n = 17, cols = blocks * 32;
-        var bytes = new byte[rows * blocks * 34];
-        for (int b = 0; b < rows * blocks; b++)
-        {
-            BitConverter.TryWriteBytes(bytes.AsSpan(b * 34, 2), (Half)1f);
-            bytes.AsSpan(b * 34 + 2, 32).Fill(0x80); // -128
-        }
-        var w = WeightMatrix.FromBytes(WeightType.Q8_0, rows, cols, bytes);
+        var w = MatMulTests.UniformQ8_0(rows, cols, -128);
         var x = new float[n * cols];
         x.AsSpan().Fill(1f);
         var y = new float[n * rows];

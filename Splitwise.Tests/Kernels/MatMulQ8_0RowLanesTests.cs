@@ -43,22 +43,7 @@ public sealed unsafe class MatMulQ8_0RowLanesTests
     }
 
     private static (float[] Expected, float[] Actual, double[] Tolerance) Run(int rows, int cols, int n, Level level)
-    {
-        var rng = new Random(HashCode.Combine(rows, cols, n, 16) & 0x7fffffff);
-        var w = WeightMatrix.FromBytes(WeightType.Q8_0, rows, cols, TestWeights.Create(WeightType.Q8_0, rows, cols, rng));
-        var x = TestWeights.RandomFloats(n * cols, rng);
-        for (int i = 0; i < x.Length; i += 37) x[i] *= 200;
-        var expected = new float[n * rows];
-        var actual = new float[n * rows];
-        actual.AsSpan().Fill(float.NaN);
-        using var pool = new WorkerPool(2);
-        fixed (float* xp = x, ep = expected, ap = actual)
-        {
-            ScalarKernels.MatMul(w, xp, n, ep);
-            MatMul.Multiply(w, xp, n, ap, pool, level, forceGemm: true, q8Gemm: MatMul.Q8_0Gemm.RowLanes);
-        }
-        return (expected, actual, MatMulTests.Tolerances(w, x, n, activationCodes: 32767));
-    }
+        => MatMulTests.RunQ8_0Gemm(rows, cols, n, HashCode.Combine(rows, cols, n, 16), level, MatMul.Q8_0Gemm.RowLanes, activationCodes: 32767);
 
     /// <summary>
     /// Every weight −128 against activations that all quantize to the largest code: each lane's int32 block sum is
@@ -68,13 +53,7 @@ public sealed unsafe class MatMulQ8_0RowLanesTests
     public void Extreme_codes_do_not_overflow()
     {
         const int rows = 19, blocks = 9, n = 5, cols = blocks * 32;
-        var bytes = new byte[rows * blocks * 34];
-        for (int b = 0; b < rows * blocks; b++)
-        {
-            BitConverter.TryWriteBytes(bytes.AsSpan(b * 34, 2), (Half)1f);
-            bytes.AsSpan(b * 34 + 2, 32).Fill(0x80); // -128
-        }
-        var w = WeightMatrix.FromBytes(WeightType.Q8_0, rows, cols, bytes);
+        var w = MatMulTests.UniformQ8_0(rows, cols, -128);
         var x = new float[n * cols];
         x.AsSpan().Fill(1f);
         var y = new float[n * rows];

@@ -57,22 +57,7 @@ public sealed unsafe class MatMulQ8_0VnniTests
     }
 
     private static (float[] Expected, float[] Actual, double[] Tolerance) Run(int rows, int cols, int n)
-    {
-        var rng = new Random(HashCode.Combine(rows, cols, n, 18) & 0x7fffffff);
-        var w = WeightMatrix.FromBytes(WeightType.Q8_0, rows, cols, TestWeights.Create(WeightType.Q8_0, rows, cols, rng));
-        var x = TestWeights.RandomFloats(n * cols, rng);
-        for (int i = 0; i < x.Length; i += 37) x[i] *= 200;
-        var expected = new float[n * rows];
-        var actual = new float[n * rows];
-        actual.AsSpan().Fill(float.NaN);
-        using var pool = new WorkerPool(2);
-        fixed (float* xp = x, ep = expected, ap = actual)
-        {
-            ScalarKernels.MatMul(w, xp, n, ep);
-            MatMul.Multiply(w, xp, n, ap, pool, Level.Avx512, forceGemm: true, q8Gemm: MatMul.Q8_0Gemm.Vnni);
-        }
-        return (expected, actual, MatMulTests.Tolerances(w, x, n, activationCodes: 127));
-    }
+        => MatMulTests.RunQ8_0Gemm(rows, cols, n, HashCode.Combine(rows, cols, n, 18), Level.Avx512, MatMul.Q8_0Gemm.Vnni, activationCodes: 127);
 
     /// <summary>
     /// The largest block sums both ways: weights −128 (which the kernel's +128 turns into 0) and 127 (255), against
@@ -88,13 +73,7 @@ public sealed unsafe class MatMulQ8_0VnniTests
     {
         if (!NativeKernels.VnniAvailable) return;
         const int rows = 19, blocks = 9, n = 5, cols = blocks * 32;
-        var bytes = new byte[rows * blocks * 34];
-        for (int b = 0; b < rows * blocks; b++)
-        {
-            BitConverter.TryWriteBytes(bytes.AsSpan(b * 34, 2), (Half)1f);
-            bytes.AsSpan(b * 34 + 2, 32).Fill((byte)(sbyte)code);
-        }
-        var w = WeightMatrix.FromBytes(WeightType.Q8_0, rows, cols, bytes);
+        var w = MatMulTests.UniformQ8_0(rows, cols, (sbyte)code);
         var x = new float[n * cols];
         x.AsSpan().Fill(activation);
         var y = new float[n * rows];

@@ -106,6 +106,43 @@ public sealed unsafe class MatMulTests
         Assert.Throws<ArgumentOutOfRangeException>(() => MatMul.Multiply(w, x, -1, y, WorkerPool.Shared));
     }
 
+    /// <summary>
+    /// One forced Q8_0 GEMM kernel against ScalarKernels.MatMul: random weights, and activations spanning several
+    /// orders of magnitude (every 37th ×200), as hidden states do, so block scales differ widely. Returns both
+    /// products and the per-output tolerance for integer activations with <paramref name="activationCodes"/>.
+    /// </summary>
+    internal static (float[] Expected, float[] Actual, double[] Tolerance) RunQ8_0Gemm(
+        int rows, int cols, int n, int seed, Level level, MatMul.Q8_0Gemm kernel, int activationCodes)
+    {
+        var rng = new Random(seed & 0x7fffffff);
+        var w = WeightMatrix.FromBytes(WeightType.Q8_0, rows, cols, TestWeights.Create(WeightType.Q8_0, rows, cols, rng));
+        var x = TestWeights.RandomFloats(n * cols, rng);
+        for (int i = 0; i < x.Length; i += 37) x[i] *= 200;
+        var expected = new float[n * rows];
+        var actual = new float[n * rows];
+        actual.AsSpan().Fill(float.NaN);
+        using var pool = new WorkerPool(2);
+        fixed (float* xp = x, ep = expected, ap = actual)
+        {
+            ScalarKernels.MatMul(w, xp, n, ep);
+            MatMul.Multiply(w, xp, n, ap, pool, level, forceGemm: true, q8Gemm: kernel);
+        }
+        return (expected, actual, Tolerances(w, x, n, activationCodes));
+    }
+
+    /// <summary>A Q8_0 matrix whose every block has scale 1 and all 32 codes equal to <paramref name="code"/> (overflow tests).</summary>
+    internal static WeightMatrix UniformQ8_0(int rows, int cols, sbyte code)
+    {
+        int blocks = rows * cols / 32;
+        var bytes = new byte[blocks * 34];
+        for (int b = 0; b < blocks; b++)
+        {
+            BitConverter.TryWriteBytes(bytes.AsSpan(b * 34, 2), (Half)1f);
+            bytes.AsSpan(b * 34 + 2, 32).Fill((byte)code);
+        }
+        return WeightMatrix.FromBytes(WeightType.Q8_0, rows, cols, bytes);
+    }
+
     internal static double[] Tolerances(WeightMatrix w, float[] x, int n, bool int8Activations) => Tolerances(w, x, n, int8Activations ? 127 : 0);
 
     /// <param name="activationCodes">Largest code of the integer activations (127 for int8, 32767 for int16); 0 for fp32 activations.</param>
