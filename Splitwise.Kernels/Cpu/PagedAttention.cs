@@ -65,11 +65,14 @@ public static unsafe class PagedAttention
             int tileValid = Math.Min(bs, lastContext - tileStart);
             long offset = kv.Offset(blockTable[b], kvHead);
             if (b == 0)
-                for (int a = 1; a < PrefetchDistance && a < blocks; a++) PrefetchTile(kv, kv.Offset(blockTable[a], kvHead), Math.Min(bs, lastContext - a * bs));
-            if (b + PrefetchDistance < blocks)
-                PrefetchTile(kv, kv.Offset(blockTable[b + PrefetchDistance], kvHead), Math.Min(bs, lastContext - (b + PrefetchDistance) * bs));
+                for (int a = 1; a < PrefetchDistance && a < blocks; a++) PrefetchTile(kv, kv.Offset(blockTable[a], kvHead), Math.Min(bs, lastContext - a * bs), 0, 1);
+            long ahead = b + PrefetchDistance < blocks ? kv.Offset(blockTable[b + PrefetchDistance], kvHead) : -1;
+            int aheadSlots = Math.Min(bs, lastContext - (b + PrefetchDistance) * bs);
+            if (ahead >= 0 && !direct) PrefetchTile(kv, ahead, aheadSlots, 0, 1);
             if (!direct) LoadTransposedKeys(kv, offset, tileValid, kT, wide);
-            float* v = kv.F16 ? Convert((Half*)kv.Values + offset, tileValid * d, vBuffer) : (float*)kv.Values + offset;
+            // The direct path reads each K row once per head of the group: fp16 rows are widened once per tile instead.
+            float* keyRows = !direct ? null : kv.F16 ? Convert((Half*)kv.Keys + offset, tileValid * d, kT, wide) : (float*)kv.Keys + offset;
+            float* v = kv.F16 ? Convert((Half*)kv.Values + offset, tileValid * d, vBuffer, wide) : (float*)kv.Values + offset;
 
             // Heads h = i·group + g in fours: the wide path scores four heads per pass over the K tile.
             for (int h0 = 0; h0 < heads; h0 += ScoreHeads)
@@ -87,13 +90,15 @@ public static unsafe class PagedAttention
                     if (wide)
                     {
                         // Slots past the context score -inf, so they weigh exp(-inf) = 0 and drop out of max and sum.
-                        var scores16 = direct ? DirectTileScores(HeadQuery(query, queryStride, groupSize, h, d), kv, offset, valid, scale) : Vector512.Load(p);
+                        if (direct && ahead >= 0) PrefetchTile(kv, ahead, aheadSlots, 2 * h, 2 * heads);
+                        var scores16 = direct ? DirectTileScores(HeadQuery(query, queryStride, groupSize, h, d), keyRows, d, valid, scale) : Vector512.Load(p);
                         if (valid < 16) scores16 = Vector512.ConditionalSelect(ValidSlots(valid), scores16, Vector512.Create(float.NegativeInfinity));
                         float wideMax = MathF.Max(runningMax[h], HorizontalMax(scores16));
                         float wideCorrection = wideMax == runningMax[h] ? 1f : MathF.Exp(runningMax[h] - wideMax);
-                        var weights = Vector512.Exp(scores16 - Vector512.Create(wideMax));
+                        var weights = VectorExp.NonPositive(scores16 - Vector512.Create(wideMax));
                         runningMax[h] = wideMax;
                         runningSum[h] = runningSum[h] * wideCorrection + Vector512.Sum(weights);
+                        if (direct && ahead >= 0) PrefetchTile(kv, ahead, aheadSlots, 2 * h + 1, 2 * heads);
                         AccumulateValues(weights, v, d, valid, wideCorrection, acc);
                         continue;
                     }
@@ -123,10 +128,13 @@ public static unsafe class PagedAttention
 
     /// <summary>
     /// Tiles ahead whose K and V are requested, into L2: a tile (8 KB at most) is worked in less time than DRAM takes
-    /// to deliver one, so one tile of lookahead left each tile waiting; into L1 the requests outnumbered its miss
-    /// buffers. Measured with <c>Splitwise.Bench kernels --attention</c>: 50 → 31 µs per KV head at context 512.
+    /// to deliver one, so without lookahead each tile waits; into L1 the requests outnumbered its miss buffers. In
+    /// decode the requests are spread over the tile's work (a slice before each head's scores and values), not issued
+    /// in one burst: a burst of 128 requests stalls the core until the miss buffers drain, so memory and compute took
+    /// turns instead of overlapping. Measured with <c>Splitwise.Bench kernels --attention</c> (context 512, group 3,
+    /// fp32 KV, both cores): 13 → 10 µs per KV head; distances 1, 2 and 4 measured alike, 2 slightly best.
     /// </summary>
-    private const int PrefetchDistance = 4;
+    private const int PrefetchDistance = 2;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> ValidSlots(int valid)
@@ -143,17 +151,20 @@ public static unsafe class PagedAttention
     }
 
     /// <summary>
-    /// Asks for a later tile's K and V (into L2) while this one is worked on. Tiles are a few KB scattered through the cache
-    /// pools (one per block and KV head), so the hardware prefetcher does not run ahead across them; in decode the
-    /// cache is cold (the weights streamed since the last layer evicted it) and each tile would wait on DRAM.
+    /// Asks for slice <paramref name="part"/> of <paramref name="parts"/> of a later tile's K and V (into L2) while this
+    /// one is worked on. Tiles are a few KB scattered through the cache pools (one per block and KV head), so the
+    /// hardware prefetcher does not run ahead across them; in decode the cache is cold (the weights streamed since the
+    /// last layer evicted it) and each tile would wait on DRAM.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchTile(in PagedKvView kv, long offset, int slots)
+    private static void PrefetchTile(in PagedKvView kv, long offset, int slots, int part, int parts)
     {
         if (!Sse.IsSupported) return;
-        int bytes = slots * kv.HeadDim * (kv.F16 ? 2 : 4);
-        byte* k = kv.Keys + offset * (kv.F16 ? 2 : 4), v = kv.Values + offset * (kv.F16 ? 2 : 4);
-        for (int i = 0; i < bytes; i += 64)
+        int elementBytes = kv.F16 ? 2 : 4;
+        int lines = (slots * kv.HeadDim * elementBytes + 63) / 64;
+        byte* k = kv.Keys + offset * elementBytes, v = kv.Values + offset * elementBytes;
+        int end = lines * (part + 1) / parts * 64;
+        for (int i = lines * part / parts * 64; i < end; i += 64)
         {
             Sse.Prefetch1(k + i);
             Sse.Prefetch1(v + i);
@@ -313,17 +324,22 @@ public static unsafe class PagedAttention
     }
 
     /// <summary>
-    /// Lane t = scale · q·K[t] for the 16 slots of one tile, K read row by row: each slot's products land in one
-    /// register, and four rounds of shuffle-and-add turn 16 such registers into the 16 sums. Slots from
-    /// <paramref name="valid"/> on score 0 (their rows may hold another sequence's keys, or nothing).
+    /// Lane t = scale · q·K[t] for the 16 slots of one tile, K read row by row (fp32, <paramref name="d"/> apart): each
+    /// slot's products land in one register, and four rounds of shuffle-and-add turn 16 such registers into the 16 sums.
+    /// The first 64 columns of q stay in registers across the tile, so each product costs one load, not two.
+    /// Slots from <paramref name="valid"/> on score 0 (their rows may hold another sequence's keys, or nothing).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> DirectTileScores(float* q, in PagedKvView kv, long offset, int valid, float scale)
+    private static Vector512<float> DirectTileScores(float* q, float* k, int d, int valid, float scale)
     {
-        var x0 = SlotQuad(q, kv, offset, 0, valid);
-        var x1 = SlotQuad(q, kv, offset, 4, valid);
-        var x2 = SlotQuad(q, kv, offset, 8, valid);
-        var x3 = SlotQuad(q, kv, offset, 12, valid);
+        var q0 = Vector512.Load(q);
+        var q1 = d >= 32 ? Vector512.Load(q + 16) : default;
+        var q2 = d >= 48 ? Vector512.Load(q + 32) : default;
+        var q3 = d >= 64 ? Vector512.Load(q + 48) : default;
+        var x0 = SlotQuad(q0, q1, q2, q3, q, k, d, 0, valid);
+        var x1 = SlotQuad(q0, q1, q2, q3, q, k, d, 4, valid);
+        var x2 = SlotQuad(q0, q1, q2, q3, q, k, d, 8, valid);
+        var x3 = SlotQuad(q0, q1, q2, q3, q, k, d, 12, valid);
         // x_j: 128-bit lane L holds slots 4j..4j+3 summed over lane L's columns; add the four lanes.
         var y01 = Avx512F.Shuffle4x128(x0, x1, 0x88) + Avx512F.Shuffle4x128(x0, x1, 0xDD);
         var y23 = Avx512F.Shuffle4x128(x2, x3, 0x88) + Avx512F.Shuffle4x128(x2, x3, 0xDD);
@@ -333,12 +349,13 @@ public static unsafe class PagedAttention
 
     /// <summary>Slots first..first+3: 128-bit lane L holds, in slot order, each slot's q·K partial sum over lane L's columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> SlotQuad(float* q, in PagedKvView kv, long offset, int first, int valid)
+    private static Vector512<float> SlotQuad(Vector512<float> q0, Vector512<float> q1, Vector512<float> q2, Vector512<float> q3,
+                                             float* q, float* k, int d, int first, int valid)
     {
-        var a = SlotProducts(q, kv, offset, first, valid);
-        var b = SlotProducts(q, kv, offset, first + 1, valid);
-        var c = SlotProducts(q, kv, offset, first + 2, valid);
-        var e = SlotProducts(q, kv, offset, first + 3, valid);
+        var a = SlotProducts(q0, q1, q2, q3, q, k, d, first, valid);
+        var b = SlotProducts(q0, q1, q2, q3, q, k, d, first + 1, valid);
+        var c = SlotProducts(q0, q1, q2, q3, q, k, d, first + 2, valid);
+        var e = SlotProducts(q0, q1, q2, q3, q, k, d, first + 3, valid);
         var ab = Avx512F.UnpackLow(a, b) + Avx512F.UnpackHigh(a, b);  // per lane: a0+a2, b0+b2, a1+a3, b1+b3
         var ce = Avx512F.UnpackLow(c, e) + Avx512F.UnpackHigh(c, e);
         return Avx512F.Shuffle(ab, ce, 0x44) + Avx512F.Shuffle(ab, ce, 0xEE);  // per lane: (a0+a2)+(a1+a3), b…, c…, e…
@@ -346,13 +363,16 @@ public static unsafe class PagedAttention
 
     /// <summary>Lane-wise q[c]·K[slot][c] summed over the 16-column chunks of the head: one register whose lanes sum to q·K[slot].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> SlotProducts(float* q, in PagedKvView kv, long offset, int slot, int valid)
+    private static Vector512<float> SlotProducts(Vector512<float> q0, Vector512<float> q1, Vector512<float> q2, Vector512<float> q3,
+                                                 float* q, float* k, int d, int slot, int valid)
     {
         if (slot >= valid) return Vector512<float>.Zero;
-        int d = kv.HeadDim;
-        long row = offset + (long)slot * d;
-        var s = Vector512.Load(q) * KeyChunk(kv, row);
-        for (int c = 16; c < d; c += 16) s = Vector512.FusedMultiplyAdd(Vector512.Load(q + c), KeyChunk(kv, row + c), s);
+        float* row = k + (long)slot * d;
+        var s = q0 * Vector512.Load(row);
+        if (d >= 32) s = Vector512.FusedMultiplyAdd(q1, Vector512.Load(row + 16), s);
+        if (d >= 48) s = Vector512.FusedMultiplyAdd(q2, Vector512.Load(row + 32), s);
+        if (d >= 64) s = Vector512.FusedMultiplyAdd(q3, Vector512.Load(row + 48), s);
+        for (int c = 64; c < d; c += 16) s = Vector512.FusedMultiplyAdd(Vector512.Load(q + c), Vector512.Load(row + c), s);
         return s;
     }
 
@@ -397,8 +417,18 @@ public static unsafe class PagedAttention
         TensorPrimitives.Multiply(span, a, span);
     }
 
-    private static float* Convert(Half* src, int count, float* dst)
+    /// <summary>
+    /// Widens a tile's fp16 rows; with <paramref name="wide"/> (a whole number of 16-value chunks) through the in-register
+    /// conversion: with it the fp16 decode kernel took half the time it took through TensorPrimitives.ConvertToSingle
+    /// (kernels --attention, cache-resident: 29 → 14 µs per KV head).
+    /// </summary>
+    private static float* Convert(Half* src, int count, float* dst, bool wide)
     {
+        if (wide)
+        {
+            for (int i = 0; i < count; i += 16) HalfBits.Load16((ushort*)src + i).Store(dst + i);
+            return dst;
+        }
         TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>(src, count), new Span<float>(dst, count));
         return dst;
     }

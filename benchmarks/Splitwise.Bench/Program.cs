@@ -1,14 +1,15 @@
 using Splitwise.Bench.Engine;
+using Splitwise.Engine.Cache;
 using Splitwise.Bench.Roofline;
 using Splitwise.Engine.Loading;
 using Splitwise.Kernels;
 using Splitwise.Kernels.Threading;
 
-// Splitwise.Bench [engine] [--models a,b,...] [--prefill 128,512] [--decode 1,8,32] [--threads T] [--out DIR] [--reps N] [--context C] [--decode-only] [--profile] [FILE.gguf ...]
+// Splitwise.Bench [engine] [--models a,b,...] [--prefill 128,512] [--decode 1,8,32] [--threads T] [--out DIR] [--reps N] [--context C] [--decode-only] [--profile] [--kv f32|f16] [FILE.gguf ...]
 //                                                                                        roofline probes, then engine throughput
 //   --decode-only: only decode at batch 1 (and only the bandwidth probe); --profile: then time each forward step of it
 // Splitwise.Bench kernels                                                                matrix-multiply microbenchmarks
-// Splitwise.Bench kernels --attention [--context 512] [--kv f16] [--kv-heads 4] [--group 3]    decode attention per KV head, DRAM and cache
+// Splitwise.Bench kernels --attention [--context 512] [--kv f16] [--kv-heads 4] [--group 3]    decode attention per KV head: DRAM, cache, and a layer over the pool
 // Splitwise.Bench kernels --f16-gemv [--reps N]   fp16 GEMV compute ceiling: managed vs native (vcvtph2ps)
 // Splitwise.Bench kernels --q8-paths [--tokens 1,4,...] [--reps N] [--threads T] [--cpu-time]   Q8_0 GEMV vs fp32/int16/row-lane/VNNI GEMMs by batch size
 // Splitwise.Bench serving [--model M] [--concurrency 1,4,16]                           output tok/s of the gateway under closed-loop load
@@ -61,6 +62,12 @@ int[] IntList(string name, int[] fallback) => Option(name)?.Split(',').Select(in
 var models = (Option("--models")?.Split(',') ??
     ["../shared/models/stories260k", "synthetic:llama-160m-f16", "synthetic:llama-160m-q8_0", "synthetic:llama-1b-q8_0"])
     .Concat(rest.Where(a => a.EndsWith(".gguf", StringComparison.Ordinal))).ToList();
+var kvDataType = Option("--kv") switch
+{
+    null or "f32" => KvDataType.F32,
+    "f16" => KvDataType.F16,
+    var other => throw new ArgumentException($"--kv takes f32 or f16, not '{other}'."),
+};
 var results = new List<EngineBenchResult>();
 using var sampler = new RooflineProbe.BandwidthSampler(pool);
 foreach (var spec in models)
@@ -68,9 +75,9 @@ foreach (var spec in models)
     Console.WriteLine($"{spec}: loading...");
     using var weights = ModelLoader.Load(spec);
     results.Add(EngineBench.Run(weights, spec, pool, bandwidth, fma, decodeOnly ? [] : IntList("--prefill", [128, 512]), decodeOnly ? [1] : IntList("--decode", [1, 8, 32]),
-                                decodeContext: int.Parse(Option("--context") ?? "512"), reps, Console.WriteLine, profile, sampler.Sample));
+                                decodeContext: int.Parse(Option("--context") ?? "512"), reps, Console.WriteLine, profile, sampler.Sample, kvDataType));
 }
-var markdown = BenchReport.Markdown(results, bandwidth, fma, int8, machine);
+var markdown = BenchReport.Markdown(results, bandwidth, fma, int8, machine, kvDataType.ToString());
 Console.WriteLine();
 Console.WriteLine(markdown);
 var outDir = Option("--out") ?? "out/bench";

@@ -15,13 +15,13 @@ public static class EngineBench
 {
     public static EngineBenchResult Run(LlamaWeights weights, string name, WorkerPool pool, double bandwidthGBs, double fmaPeakGflops,
                                         int[] prefillLengths, int[] decodeBatches, int decodeContext, int repetitions, Action<string> log,
-                                        bool profile = false, Func<double>? sampleBandwidth = null)
+                                        bool profile = false, Func<double>? sampleBandwidth = null, KvDataType kvDataType = KvDataType.F32)
     {
         var config = weights.Config;
         int maxPrefill = prefillLengths.DefaultIfEmpty(1).Max(), maxBatch = decodeBatches.Max();
         int context = Math.Min(decodeContext, config.MaxPositionEmbeddings - 2);
         int blocksPerSeq = (Math.Max(maxPrefill, context + 1) + 15) / 16;
-        using var cache = new KvCache(config, blocksPerSeq * maxBatch, 16, KvDataType.F32);
+        using var cache = new KvCache(config, blocksPerSeq * maxBatch, 16, kvDataType);
         for (int l = 0; l < cache.LayerCount; l++)
             for (int b = 0; b < cache.BlockCount; b++)
             {

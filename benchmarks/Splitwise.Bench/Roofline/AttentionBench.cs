@@ -1,13 +1,15 @@
 using System.Diagnostics;
 using Splitwise.Kernels;
 using Splitwise.Kernels.Cpu;
+using Splitwise.Kernels.Threading;
 
 namespace Splitwise.Bench.Roofline;
 
 /// <summary>
 /// Decode attention (one query token, one GQA group) on one thread, the KV read from DRAM as in a forward pass: the
 /// pool holds enough layers' KV to defeat the caches and each pass reads the next layer's. Prints µs per KV head and the
-/// KV bytes per second it reached, beside the same with the KV cache-resident (one layer, repeated).
+/// KV bytes per second it reached, beside the same with the KV cache-resident (one layer, repeated), and a whole layer's
+/// heads run over the pool from DRAM as the forward pass runs them ("pooled": time per KV head, all threads streaming).
 /// </summary>
 public static unsafe class AttentionBench
 {
@@ -48,22 +50,57 @@ public static unsafe class AttentionBench
             return Stopwatch.GetElapsedTime(t0).TotalSeconds / kvHeads;
         }
 
-        for (int l = 0; l < layers; l++) Pass(l); // warm-up: JIT, page faults
+        // As the forward pass runs it: one chunk per KV head, spread over the pool, all threads streaming at once.
+        var pool = WorkerPool.Shared;
+        var job = new LayerJob { Keys = keys.Pointer, Values = values.Pointer, Query = (float*)query.Pointer, Output = (float*)result.Pointer,
+                                 Table = table, KvHeads = kvHeads, HeadDim = headDim, BlockSize = blockSize, Group = groupSize, F16 = f16,
+                                 Context = context + 1, Scale = scale };
+        double PooledPass(int layer)
+        {
+            job.LayerOffset = layerBytes / 2 * layer;
+            long t0 = Stopwatch.GetTimestamp();
+            pool.For(kvHeads, ref job);
+            return Stopwatch.GetElapsedTime(t0).TotalSeconds / kvHeads;
+        }
+
+        for (int l = 0; l < layers; l++) { Pass(l); PooledPass(l); } // warm-up: JIT, page faults
         var cold = new double[repetitions];
         var hot = new double[repetitions];
+        var pooled = new double[repetitions];
         for (int r = 0; r < repetitions; r++)
         {
             cold[r] = Pass(r % layers);
+            pooled[r] = PooledPass((r + layers / 2) % layers);
             hot[r] = Pass(0);
             hot[r] = Pass(0);
         }
         double perHeadBytes = layerBytes / (double)kvHeads;
-        output.WriteLine($"decode attention, context {context}, head_dim {headDim}, group {groupSize}, {(f16 ? "F16" : "F32")} KV, one thread, {repetitions} reps:");
-        foreach (var (name, times) in new[] { ("DRAM", cold), ("cache", hot) })
+        output.WriteLine($"decode attention, context {context}, head_dim {headDim}, group {groupSize}, {(f16 ? "F16" : "F32")} KV, {repetitions} reps (DRAM and cache: one thread; pooled: {WorkerPool.Shared.ThreadCount} threads):");
+        foreach (var (name, times) in new[] { ("DRAM", cold), ("cache", hot), ($"pooled", pooled) })
         {
             Array.Sort(times);
             double median = times[times.Length / 2], min = times[0];
             output.WriteLine($"  {name,-6} median {median * 1e6,7:F2} µs per KV head ({perHeadBytes / median / 1e9,5:F1} GB/s), min {min * 1e6,7:F2} µs ({perHeadBytes / min / 1e9,5:F1} GB/s)");
+        }
+    }
+
+    /// <summary>One layer's decode attention, a chunk per KV head, as LlamaForward hands it to the pool.</summary>
+    private struct LayerJob : IParallelJob
+    {
+        public byte* Keys, Values;
+        public long LayerOffset;
+        public float* Query, Output;
+        public int[] Table;
+        public int KvHeads, HeadDim, BlockSize, Group, Context;
+        public bool F16;
+        public float Scale;
+
+        public readonly void Execute(int kvHead)
+        {
+            var kv = new PagedKvView(Keys + LayerOffset, Values + LayerOffset, KvHeads, HeadDim, BlockSize, F16);
+            float* scratch = stackalloc float[PagedAttention.ScratchFloats(1, Group, HeadDim, BlockSize)];
+            long offset = (long)kvHead * Group * HeadDim;
+            PagedAttention.Attend(Query + offset, KvHeads * Group * HeadDim, 1, Group, kvHead, kv, Table, Context, Scale, Output + offset, scratch);
         }
     }
 
