@@ -203,12 +203,12 @@ public static unsafe partial class MatMul
                 float* c = tiles + ((long)p * tcount + (t - t0)) * tile;
                 switch (mr, tb)
                 {
-                    case (12, 32): KernelQ8_0x12x32(panel, panelScales, a, s, blocks, c); break;
-                    case (12, 16): KernelQ8_0x12x16(panel, panelScales, a, s, blocks, c); break;
-                    case (12, _): KernelQ8_0x12x8(panel, panelScales, a, s, blocks, c); break;
-                    case (_, 16): KernelQ8_0x4x16(panel, panelScales, a, s, blocks, c); break;
-                    case (_, 8): KernelQ8_0x4x8(panel, panelScales, a, s, blocks, c); break;
-                    default: KernelQ8_0x4x4(panel, panelScales, a, s, blocks, c); break;
+                    case (12, 32): KernelQ8_0x12<Interleave1>(panel, panelScales, a, s, blocks, c); break;
+                    case (12, 16): KernelQ8_0x12<Interleave2>(panel, panelScales, a, s, blocks, c); break;
+                    case (12, _): KernelQ8_0x12<Interleave4>(panel, panelScales, a, s, blocks, c); break;
+                    case (_, 16): KernelQ8_0x4<Interleave1>(panel, panelScales, a, s, blocks, c); break;
+                    case (_, 8): KernelQ8_0x4<Interleave2>(panel, panelScales, a, s, blocks, c); break;
+                    default: KernelQ8_0x4<Interleave4>(panel, panelScales, a, s, blocks, c); break;
                 }
             }
         }
