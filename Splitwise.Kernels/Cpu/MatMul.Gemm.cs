@@ -67,6 +67,17 @@ public static unsafe partial class MatMul
     }
 
     /// <summary>
+    /// A panel GEMM's chunk grid: token blocks of <paramref name="tb"/> tokens, TokenBlocksPerGroup to a token group,
+    /// and row groups of PanelsPerGroup panels of <paramref name="mr"/> rows; one chunk per (row group, token group).
+    /// </summary>
+    private static (int TokenBlocks, int TokenGroups, int RowGroups) GemmTiling(int rows, int n, int mr, int tb)
+    {
+        int tokenBlocks = (n + tb - 1) / tb;
+        int groupRows = mr * PanelsPerGroup;
+        return (tokenBlocks, (tokenBlocks + TokenBlocksPerGroup - 1) / TokenBlocksPerGroup, (rows + groupRows - 1) / groupRows);
+    }
+
+    /// <summary>
     /// One chunk = a group of weight panels × a group of token blocks. For each kc step it dequantizes each panel once
     /// into L1 and runs the micro-kernel over every token block, accumulating into output tiles kept in scratch;
     /// at the end the tiles are transposed into y.
@@ -85,10 +96,7 @@ public static unsafe partial class MatMul
             _w = w; _packed = packed; _n = n; _y = y; _level = level;
             _mr = level == Level.Avx512 ? 14 : 6;
             _tb = TokenBlockWidth(level, n);
-            _tokenBlocks = (n + _tb - 1) / _tb;
-            _tokenGroups = (_tokenBlocks + TokenBlocksPerGroup - 1) / TokenBlocksPerGroup;
-            int groupRows = _mr * PanelsPerGroup;
-            _rowGroups = (w.Rows + groupRows - 1) / groupRows;
+            (_tokenBlocks, _tokenGroups, _rowGroups) = GemmTiling(w.Rows, n, _mr, _tb);
         }
 
         public int ChunkCount => _rowGroups * _tokenGroups;

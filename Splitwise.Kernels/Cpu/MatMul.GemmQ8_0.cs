@@ -158,10 +158,7 @@ public static unsafe partial class MatMul
             _mr = level == Level.Avx512 ? 12 : 4;
             _lanes = Q8_0Lanes(level);
             _tb = _lanes / Q8_0Interleave(level, n);
-            _tokenBlocks = (n + _tb - 1) / _tb;
-            _tokenGroups = (_tokenBlocks + TokenBlocksPerGroup - 1) / TokenBlocksPerGroup;
-            int groupRows = _mr * PanelsPerGroup;
-            _rowGroups = (w.Rows + groupRows - 1) / groupRows;
+            (_tokenBlocks, _tokenGroups, _rowGroups) = GemmTiling(w.Rows, n, _mr, _tb);
         }
 
         public int ChunkCount => _rowGroups * _tokenGroups;
