@@ -9,7 +9,8 @@ namespace Splitwise.Tests.Kernels;
 /// The fp16 decode dot products at odd lengths (1, 7, 15, 16, 17, 31, 33, 63, 64, 65, 4097: scalar tail only, one
 /// 16-value step, the 64-value loop with and without tails), with signed zeros and subnormals among the weights
 /// (infinities in their own test): the managed row dot at each SIMD level the machine has (the engine uses the AVX-512 one
-/// where the native library is missing), and the native GEMV (vcvtph2ps) over several rows, storing and accumulating.
+/// where the native library is missing), and the native GEMV (vcvtph2ps) over several rows, storing and accumulating:
+/// it takes rows four at a time from the four quarters of the slice and the rest one by one, so the row counts cover both.
 /// Tolerance: fp32 rounding of a sum of |w·x| terms, 1e-6 relative to that sum.
 /// </summary>
 public sealed unsafe class F16GemvTests
@@ -65,11 +66,20 @@ public sealed unsafe class F16GemvTests
         }
     }
 
-    [Theory, MemberData(nameof(Lengths))]
-    public void Native_gemv_matches_the_reference_storing_and_accumulating(int cols)
+    /// <summary>Row counts: one row (no quad), four (one quad), and quads with one to three rows left over.</summary>
+    public static TheoryData<int, int> LengthsAndRows()
+    {
+        var data = new TheoryData<int, int>();
+        foreach (int cols in new[] { 1, 7, 15, 16, 17, 31, 33, 63, 64, 65, 4097 })
+            foreach (int rows in new[] { 1, 4, 5, 14, 19 })
+                data.Add(cols, rows);
+        return data;
+    }
+
+    [Theory, MemberData(nameof(LengthsAndRows))]
+    public void Native_gemv_matches_the_reference_storing_and_accumulating(int cols, int rows)
     {
         if (!NativeKernels.F16Available) return; // A_cpu_with_avx512_vnni_gets_the_native_kernel fails where it should be loaded.
-        const int rows = 5;
         var (halves, weights, x) = Data(cols, rows, 1000 + cols);
         var y = new float[rows];
         var accumulated = Enumerable.Range(0, rows).Select(r => r * 0.5f).ToArray();
