@@ -22,10 +22,12 @@ public sealed class LlamaWeights : IDisposable
     /// <summary>Memory maps and buffers that the matrices point into.</summary>
     public IReadOnlyList<IDisposable> Owners { get; init; } = [];
 
-    /// <summary>Bytes of every matrix a forward pass reads once per step (layers + classifier), the decode roofline's numerator.</summary>
-    public long MatrixBytesPerToken =>
-        Layers.Sum(l => l.Query.TotalBytes + l.Key.TotalBytes + l.Value.TotalBytes + l.Output.TotalBytes
-                        + l.Gate.TotalBytes + l.Up.TotalBytes + l.Down.TotalBytes) + Classifier.TotalBytes;
+    /// <summary>Every matrix a forward pass reads whole once per step (the layers' projections, then the classifier), in that order.</summary>
+    public IEnumerable<WeightMatrix> MatricesReadPerStep =>
+        Layers.SelectMany(l => new[] { l.Query, l.Key, l.Value, l.Output, l.Gate, l.Up, l.Down }).Append(Classifier);
+
+    /// <summary>Bytes of <see cref="MatricesReadPerStep"/>, the decode roofline's numerator.</summary>
+    public long MatrixBytesPerToken => MatricesReadPerStep.Sum(m => m.TotalBytes);
 
     /// <summary>Multiply-accumulates per token in all matrices (2× this is the FLOP count used for prefill rooflines).</summary>
     public long MatrixParameterCount =>

@@ -69,11 +69,12 @@ var kvDataType = Option("--kv") switch
     var other => throw new ArgumentException($"--kv takes f32 or f16, not '{other}'."),
 };
 var results = new List<EngineBenchResult>();
-using var sampler = new RooflineProbe.BandwidthSampler(pool);
 foreach (var spec in models)
 {
     Console.WriteLine($"{spec}: loading...");
     using var weights = ModelLoader.Load(spec);
+    // Decode's roofline is read over the model's own matrices, so both sides of the ratio read the same memory.
+    var sampler = new RooflineProbe.BandwidthSampler(pool, weights.MatricesReadPerStep);
     results.Add(EngineBench.Run(weights, spec, pool, bandwidth, fma, decodeOnly ? [] : IntList("--prefill", [128, 512]), decodeOnly ? [1] : IntList("--decode", [1, 8, 32]),
                                 decodeContext: int.Parse(Option("--context") ?? "512"), reps, Console.WriteLine, profile, sampler.Sample, kvDataType));
 }

@@ -22,7 +22,7 @@ public static class BenchReport
             sb.AppendLine(inv, $"| {r.Model} | {r.WeightTypes} | {r.MatrixBytesPerToken / 1e6:F1} | {V(r.PrefillTokensPerSecond, 128, "F1")} | {V(r.PrefillTokensPerSecond, 512, "F1")} | {V(r.PrefillFractionOfFmaPeak, 512, "P1")} | {V(r.DecodeTokensPerSecond, 1, "F1")} | {r.DecodeBatch1FractionOfBandwidth.ToString("P1", inv)} | {V(r.DecodeTokensPerSecond, 8, "F1")} | {V(r.DecodeTokensPerSecond, 32, "F1")} |");
         }
         sb.AppendLine();
-        sb.AppendLine(inv, $"¹ Weight bytes per token × decode tok/s ÷ the read bandwidth sampled beside it (every 5 tokens; median over tokens); the KV cache reads ({kvCache} elements, 512 tokens of context unless --context says otherwise) are not counted as useful bytes.");
+        sb.AppendLine(inv, $"¹ Weight bytes per token × decode tok/s ÷ the read bandwidth of those same weight bytes, sampled beside it (a plain read pass every 5 tokens; median over tokens); the KV cache reads ({kvCache} elements, 512 tokens of context unless --context says otherwise) are not counted as useful bytes.");
         return sb.ToString();
     }
 

@@ -63,10 +63,12 @@ public static class EngineBench
         {
             var batch = new ForwardBatch([new BatchSequence([random.Next(3, config.VocabSize)], context, Table(0))]);
             forward.Profile = new ForwardProfile();
-            forward.Forward(batch);
+            WarmUp(() => forward.Forward(batch));
+            double profileBandwidth = sampleBandwidth?.Invoke() ?? bandwidthGBs;
+            forward.Forward(batch); // not timed: the sample's read pass evicted the KV
             forward.Profile.Reset();
             for (int i = 0; i < Math.Max(10, repetitions * 4); i++) forward.Forward(batch);
-            Report(forward.Profile, weights, bandwidthGBs, name, log);
+            Report(forward.Profile, weights, profileBandwidth, name, log);
             forward.Profile = null;
         }
         var types = string.Join("/", weights.Layers.SelectMany(l => new[] { l.Query.Type, l.Down.Type }).Append(weights.Classifier.Type).Distinct());
@@ -81,7 +83,7 @@ public static class EngineBench
     private static (double TokensPerSecond, double Fraction) PairedDecode(LlamaForward forward, ForwardBatch batch, long bytesPerToken, int rounds,
                                                                          Func<double> sampleBandwidth, string name, Action<string> log)
     {
-        forward.Forward(batch); // warm-up
+        WarmUp(() => forward.Forward(batch));
         // A sample every few tokens, not before each: a sample's read pass evicts what back-to-back decode keeps in
         // cache (the KV, the caches' share of the weights), which would slow the token after it.
         const int tokensPerSample = 5;
@@ -108,6 +110,24 @@ public static class EngineBench
         return (1 / medianSeconds, fraction);
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> (page faults on memory-mapped weights, first JIT) until the JIT has settled: a
+    /// stretch of at least <paramref name="quietSeconds"/> in which no method was compiled. .NET compiles a hot method
+    /// again, optimized, in the background after about 30 calls; with one warm-up pass those compiles landed among the
+    /// timed tokens (10-25 ms tokens in a 7 ms run, and 8.5 ms tokens before them on not yet optimized code).
+    /// </summary>
+    private static void WarmUp(Action action, double quietSeconds = 0.5, double maxSeconds = 30)
+    {
+        var total = Stopwatch.StartNew();
+        do
+        {
+            long compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+            var stretch = Stopwatch.StartNew();
+            do action(); while (stretch.Elapsed.TotalSeconds < quietSeconds);
+            if (System.Runtime.JitInfo.GetCompiledMethodCount() == compiled) return;
+        } while (total.Elapsed.TotalSeconds < maxSeconds);
+    }
+
     private static double MedianOf(double[] values)
     {
         var sorted = values.Order().ToArray();
@@ -129,7 +149,7 @@ public static class EngineBench
 
     private static double Median(int repetitions, Action action)
     {
-        action(); // warm-up: JIT, page faults on memory-mapped weights
+        WarmUp(action);
         var times = new double[Math.Max(1, repetitions)];
         for (int i = 0; i < times.Length; i++)
         {

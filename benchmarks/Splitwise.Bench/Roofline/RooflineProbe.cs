@@ -36,10 +36,11 @@ public static unsafe class RooflineProbe
             for (int rep = 0; rep < repetitions; rep++)
             foreach (int streams in ReadStreams)
             {
-                var job = new ReadJob(buffer.Pointer, bufferBytes, p.ThreadCount * 16, streams);
+                var pieces = ReadPiece.Split(buffer.Pointer, bufferBytes, p.ThreadCount * 16, streams);
+                var job = new ReadJob(pieces, streams);
                 long t0 = Stopwatch.GetTimestamp();
-                p.For(job.Chunks, ref job);
-                double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds, gbs = bufferBytes / seconds / 1e9;
+                p.For(pieces.Length, ref job);
+                double seconds = Stopwatch.GetElapsedTime(t0).TotalSeconds, gbs = pieces.Sum(c => c.Bytes) / seconds / 1e9;
                 best = Math.Max(best, gbs);
                 if (bestByVariant != null)
                 {
@@ -52,31 +53,38 @@ public static unsafe class RooflineProbe
     }
 
     /// <summary>
-    /// One read pass over a DRAM-sized buffer on every pool thread, in GB/s: a sample of the bandwidth available right
-    /// now, for pairing with a measurement taken beside it (the machine's bandwidth moves with its neighbours' load).
+    /// One read pass, on every pool thread, in GB/s: a sample of the bandwidth available right now, for pairing with a
+    /// measurement taken beside it (the machine's bandwidth moves with its neighbours' load). It reads the very bytes the
+    /// measurement reads, a model's weight matrices, because on this machine two allocations of the same size can read at
+    /// different speeds (one run here: 56 GB/s from a buffer of the sampler's own, 44 from the FFN matrices), which a
+    /// pairing with other memory would count as the kernel's loss or gain.
     /// </summary>
-    public sealed class BandwidthSampler : IDisposable
+    public sealed class BandwidthSampler
     {
-        private readonly NativeBuffer _buffer;
-        private readonly WorkerPool _pool;
+        /// <summary>Pieces that given memory is cut into (about this size), each read as four streams like the probe's.</summary>
+        private const long RegionPieceBytes = 2L << 20;
 
-        public BandwidthSampler(WorkerPool pool, long bufferBytes = 256L << 20)
+        private readonly WorkerPool _pool;
+        private readonly ReadPiece[] _pieces;
+        private readonly long _bytes;
+
+        /// <param name="matrices">Matrices to read (left as they are), in the order given.</param>
+        public BandwidthSampler(WorkerPool pool, IEnumerable<WeightMatrix> matrices)
         {
             _pool = pool;
-            _buffer = NativeBuffer.Allocate(bufferBytes);
-            for (long off = 0; off < bufferBytes; off += int.MaxValue)
-                new Span<byte>(_buffer.Pointer + off, (int)Math.Min(bufferBytes - off, int.MaxValue)).Fill(1);
+            _pieces = matrices.SelectMany(m => ReadPiece.Split(m.Data, m.TotalBytes, (int)Math.Max(1, m.TotalBytes / RegionPieceBytes), ReadStreams[1]))
+                              .Where(p => p.Bytes > 0).ToArray();
+            _bytes = _pieces.Sum(p => p.Bytes);
+            if (_bytes == 0) throw new ArgumentException("The matrices are too small to sample.", nameof(matrices));
         }
 
         public double Sample()
         {
-            var job = new ReadJob(_buffer.Pointer, _buffer.Length, _pool.ThreadCount * 16, ReadStreams[1]);
+            var job = new ReadJob(_pieces, ReadStreams[1]);
             long t0 = Stopwatch.GetTimestamp();
-            _pool.For(job.Chunks, ref job);
-            return _buffer.Length / Stopwatch.GetElapsedTime(t0).TotalSeconds / 1e9;
+            _pool.For(_pieces.Length, ref job);
+            return _bytes / Stopwatch.GetElapsedTime(t0).TotalSeconds / 1e9;
         }
-
-        public void Dispose() => _buffer.Dispose();
     }
 
     /// <summary>FP32 FMA peak in GFLOP/s over all pool threads: independent register-resident FMA chains, 2 FLOPs per lane.</summary>
@@ -119,28 +127,28 @@ public static unsafe class RooflineProbe
     /// <summary>Which instruction sequence <see cref="Int8DotPeak"/> measured.</summary>
     public static string Int8Method => Avx512BW.IsSupported ? "vpmaddubsw+vpmaddwd (zmm)" : Avx2.IsSupported ? "vpmaddubsw+vpmaddwd (ymm)" : "scalar";
 
-    /// <summary>
-    /// Sums a buffer: each chunk is split into <c>streams</c> equal parts read side by side, 128 bytes from each per
-    /// round. One stream is the plain sequential read; several streams per thread are what a multi-row GEMV does, and on
-    /// some machines they draw more bandwidth (more misses in flight than one prefetched stream keeps).
-    /// </summary>
-    private readonly struct ReadJob : IParallelJob
+    /// <summary>A stretch of memory that one chunk of a read pass sums, a whole number of stream rounds long.</summary>
+    private readonly record struct ReadPiece(nint Start, long Bytes)
     {
-        private readonly byte* _p;
-        private readonly long _bytes;
-        private readonly int _streams;
-        public readonly int Chunks;
-
-        public ReadJob(byte* p, long bytes, int chunks, int streams)
+        /// <summary><paramref name="count"/> equal pieces of [p, p + bytes), each cut down to a whole number of 128-byte rounds of every stream.</summary>
+        public static ReadPiece[] Split(byte* p, long bytes, int count, int streams)
         {
-            _p = p; _bytes = bytes; Chunks = chunks; _streams = streams;
+            long per = bytes / count / (128L * streams) * 128 * streams;
+            return Enumerable.Range(0, count).Select(i => new ReadPiece((nint)(p + i * per), per)).ToArray();
         }
+    }
 
+    /// <summary>
+    /// Sums pieces of memory: each piece is split into <c>streams</c> equal parts read side by side, 128 bytes from each
+    /// per round. One stream is the plain sequential read; several streams per thread are what a multi-row GEMV does, and
+    /// on some machines they draw more bandwidth (more misses in flight than one prefetched stream keeps).
+    /// </summary>
+    private readonly struct ReadJob(ReadPiece[] pieces, int streams) : IParallelJob
+    {
         public void Execute(int chunk)
         {
-            int streams = _streams;
-            long per = _bytes / Chunks / (128L * streams) * 128 * streams, part = per / streams;
-            byte* start = _p + chunk * per;
+            long part = pieces[chunk].Bytes / streams;
+            byte* start = (byte*)pieces[chunk].Start;
             byte* end = start + part;
             if (Vector512.IsHardwareAccelerated)
             {
