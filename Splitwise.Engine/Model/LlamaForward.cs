@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Splitwise.Engine.Cache;
 using Splitwise.Engine.Config;
 using Splitwise.Engine.Transfer;
@@ -194,6 +195,8 @@ public sealed unsafe class LlamaForward : IDisposable
         public int GroupSize;
         public float Scale;
 
+        // The scratch is written before it is read; zeroing it (tens of KB in decode) would cost more than the softmax.
+        [SkipLocalsInit]
         public void Execute(int chunk)
         {
             int first = RunStarts[chunk / Kv.KvHeadCount], kvHead = chunk % Kv.KvHeadCount;

@@ -18,11 +18,11 @@ namespace Splitwise.Kernels.Cpu;
 /// output kept in registers — the same products and sums in the same order as the generic path, except exp itself
 /// (vector exp, within a few ulp of MathF.Exp).
 /// </summary>
-public static unsafe class PagedAttention
+public static unsafe partial class PagedAttention
 {
     /// <summary>Floats of scratch that <see cref="Attend"/> needs for a run of <paramref name="runLength"/> tokens.</summary>
     public static int ScratchFloats(int runLength, int groupSize, int headDim, int blockSize)
-        => 2 * blockSize * headDim + ScoreHeads * blockSize + 2 * runLength * groupSize + 16;
+        => 2 * blockSize * headDim + ScoreHeads * blockSize + 2 * runLength * groupSize + 16 + (runLength == 1 ? SpanScratchFloats(headDim) : 0);
 
     /// <summary>Heads scored together on the wide path: independent FMA chains over one load of each K row.</summary>
     private const int ScoreHeads = 4;
@@ -36,7 +36,8 @@ public static unsafe class PagedAttention
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Attend(float* query, long queryStride, int runLength, int groupSize, int kvHead, in PagedKvView kv,
-                                ReadOnlySpan<int> blockTable, int firstContextLength, float scale, float* output, float* scratch, Level level)
+                                ReadOnlySpan<int> blockTable, int firstContextLength, float scale, float* output, float* scratch, Level level,
+                                bool nativeF16 = true)
     {
         if (level > CpuFeatures.Level)
             throw new ArgumentOutOfRangeException(nameof(level), level, $"This machine supports up to {CpuFeatures.Level}.");
@@ -44,6 +45,11 @@ public static unsafe class PagedAttention
         bool wide = level == Level.Avx512 && bs == 16 && d % 16 == 0;
         // A decode token's group (a few heads) scores straight from the K rows: transposing the tile costs more than
         // the horizontal sums it saves unless many heads (a prefill run) share it.
+        if (wide && runLength == 1)
+        {
+            AttendDecode(query, groupSize, kvHead, kv, blockTable, firstContextLength, scale, output, scratch, nativeF16);
+            return;
+        }
         bool direct = wide && heads <= ScoreHeads;
         float* kT = scratch;                  // [d][bs]
         float* vBuffer = kT + bs * d;         // [bs][d] when V is fp16

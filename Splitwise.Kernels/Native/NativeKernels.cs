@@ -3,11 +3,13 @@ using System.Security.Cryptography;
 
 using unsafe Q8_0RowLanesFn = delegate* unmanaged<byte*, long, int, int, sbyte*, float*, int*, int, int, int, float*, void>;
 using unsafe F16GemvRowsFn = delegate* unmanaged<byte*, long, int, int, float*, float*, int, void>;
+// A few hundred nanoseconds of work per call at most, so without the GC transition (the callee never blocks or calls back).
+using unsafe F16ToF32Fn = delegate* unmanaged[SuppressGCTransition]<ushort*, float*, int, void>;
 
 namespace Splitwise.Kernels.Native;
 
 /// <summary>
-/// The native kernel library (Native/native_kernels.c: the AVX-512 VNNI Q8_0 GEMM tile and the fp16 GEMV, the two
+/// The native kernel library (Native/native_kernels.c: the AVX-512 VNNI Q8_0 GEMM tile, the fp16 GEMV and fp16 widening, the
 /// loops that need instructions .NET does not expose), compiled at build time and embedded in this assembly. Loaded
 /// once, on first use, from a content-named copy in the temp folder; if anything is missing (no C compiler at build
 /// time, another OS, a CPU without AVX-512 or VNNI, SPLITWISE_NATIVE=off) the entry point is null and the managed
@@ -16,7 +18,7 @@ namespace Splitwise.Kernels.Native;
 public static unsafe class NativeKernels
 {
     private const string ResourceName = "libsplitwise_native.so";
-    private const int AbiVersion = 2;
+    private const int AbiVersion = 3;
 
     /// <summary>
     /// sw_q8_0_rowlanes_vnni(firstRow, rowBytes, validRows, blocks, codes, scales, negSums, tokens, t0, t1, out):
@@ -27,10 +29,13 @@ public static unsafe class NativeKernels
     /// <summary>sw_f16_gemv_rows(w, rowBytes, rows, cols, x, y, accumulate): y[r] = (or +=) row r · x for an fp16 matrix slice.</summary>
     internal static F16GemvRowsFn F16GemvRows { get; }
 
+    /// <summary>sw_f16_to_f32(src, dst, count): dst[i] = src[i] widened to fp32 (attention's fp16 KV tiles).</summary>
+    internal static F16ToF32Fn F16ToF32 { get; }
+
     /// <summary>Whether the VNNI kernels are loaded and this CPU runs them.</summary>
     public static bool VnniAvailable => Q8_0RowLanes != null;
 
-    /// <summary>Whether the native fp16 GEMV is loaded and this CPU runs it (AVX-512).</summary>
+    /// <summary>Whether the native fp16 GEMV and fp16 widening are loaded and this CPU runs them (AVX-512).</summary>
     public static bool F16Available => F16GemvRows != null;
 
     /// <summary>One line for logs: "native kernels: VNNI GEMM on, fp16 GEMV on", or why they are off.</summary>
@@ -40,9 +45,10 @@ public static unsafe class NativeKernels
     {
         try
         {
-            Status = Load(out var rowLanes, out var f16);
+            Status = Load(out var rowLanes, out var f16, out var widen);
             Q8_0RowLanes = rowLanes;
             F16GemvRows = f16;
+            F16ToF32 = widen;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or BadImageFormatException or EntryPointNotFoundException)
         {
@@ -50,10 +56,11 @@ public static unsafe class NativeKernels
         }
     }
 
-    private static string Load(out Q8_0RowLanesFn rowLanes, out F16GemvRowsFn f16)
+    private static string Load(out Q8_0RowLanesFn rowLanes, out F16GemvRowsFn f16, out F16ToF32Fn widen)
     {
         rowLanes = null;
         f16 = null;
+        widen = null;
         if (Environment.GetEnvironmentVariable("SPLITWISE_NATIVE")?.Trim().ToLowerInvariant() is "off" or "0" or "false")
             return "native kernels off: SPLITWISE_NATIVE=off";
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
@@ -69,6 +76,7 @@ public static unsafe class NativeKernels
         var version = (delegate* unmanaged<int>)NativeLibrary.GetExport(library, "sw_native_abi_version");
         if (version() != AbiVersion) return $"native kernels off: {path} has ABI {version()}, expected {AbiVersion}";
         f16 = (F16GemvRowsFn)NativeLibrary.GetExport(library, "sw_f16_gemv_rows");
+        widen = (F16ToF32Fn)NativeLibrary.GetExport(library, "sw_f16_to_f32");
         var hasVnni = (delegate* unmanaged<int>)NativeLibrary.GetExport(library, "sw_cpu_has_avx512_vnni");
         if (hasVnni() == 0) return "native kernels: VNNI GEMM off (this CPU has no AVX-512 VNNI), fp16 GEMV on";
         rowLanes = (Q8_0RowLanesFn)NativeLibrary.GetExport(library, "sw_q8_0_rowlanes_vnni");

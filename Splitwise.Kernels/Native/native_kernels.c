@@ -1,9 +1,9 @@
-// The two inner loops that need an x86 instruction .NET 10 does not expose on AVX-512 CPUs, built at compile time into
+// The inner loops that need an x86 instruction .NET 10 does not expose on AVX-512 CPUs, built at compile time into
 // a small shared library that Splitwise.Kernels embeds and loads (NativeKernels.cs); everything around them
-// (threading, activation quantization, SiLU, stores) stays in C#:
+// (threading, activation quantization, SiLU, attention's softmax, stores) stays in C#:
 // - the Q8_0 "rows in lanes" GEMM tile with AVX-512 VNNI (vpdpbusd; .NET exposes it only under AVX10 and
 //   AVX-VNNI-INT8, which Zen 4 and Ice Lake-class CPUs lack);
-// - the fp16 decode GEMV with vcvtph2ps (no .NET API at all).
+// - the fp16 decode GEMV and the fp16 → fp32 widening of KV tiles, with vcvtph2ps (no .NET 10 API at all).
 //
 // The Q8_0 tile's layout
 // (same as the managed row-lane kernel, MatMul.GemmQ8_0RowLanes.cs): 16 weight rows go in the 16 int32 lanes.
@@ -18,7 +18,7 @@
 #define SW_EXPORT __attribute__((visibility("default")))
 
 // Bumped whenever an exported signature changes, so a stale library is refused instead of called wrongly.
-SW_EXPORT int32_t sw_native_abi_version(void) { return 2; }
+SW_EXPORT int32_t sw_native_abi_version(void) { return 3; }
 
 SW_EXPORT int32_t sw_cpu_has_avx512_vnni(void)
 {
@@ -217,6 +217,15 @@ SW_EXPORT void sw_f16_gemv_rows(const uint8_t* w, int64_t row_bytes, int32_t row
         f16_rows4(h, cols, x, out, accumulate);
     }
     for (int32_t r = 4 * quarter; r < rows; r++) f16_row((const uint16_t*)(w + (int64_t)r * row_bytes), cols, x, y + r, accumulate);
+}
+
+// dst[i] = src[i] widened, for i < count: an fp16 KV tile for attention, one instruction per 16 values where the
+// managed conversion takes about seven.
+SW_EXPORT void sw_f16_to_f32(const uint16_t* src, float* dst, int32_t count)
+{
+    int32_t i = 0;
+    for (; i + 16 <= count; i += 16) _mm512_storeu_ps(dst + i, f16_load(src + i));
+    for (; i < count; i++) dst[i] = _cvtsh_ss(src[i]);
 }
 
 #pragma GCC pop_options

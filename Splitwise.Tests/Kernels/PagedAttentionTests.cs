@@ -9,7 +9,8 @@ namespace Splitwise.Tests.Kernels;
 /// vector, block sizes with and without a vector path, partial last blocks, GQA groups, runs of several query
 /// tokens, and fp16 K/V, at every SIMD level (16-slot blocks with head sizes of whole vectors take the AVX-512 path:
 /// register transpose, four heads scored per pass, vector exp; group sizes 1..4 and runs fill those four partly; in
-/// decode, head sizes 16/32/48/64/128 cover each count of query registers the direct path keeps).
+/// decode, head sizes 16/32/48/64/128 cover each count of query registers the direct path keeps; decode contexts past
+/// 1024 positions take two and three spans, and groups of 5 and 8 two sets of heads).
 /// Tolerance: 1e-5 absolute + 1e-4 relative (fp32 summation order differs).
 /// </summary>
 public unsafe class PagedAttentionTests
@@ -19,7 +20,7 @@ public unsafe class PagedAttentionTests
         var rows = new TheoryData<int, int, int, int, int, bool, Level>();
         foreach (var level in MatMulTests.Levels())
             foreach (var (d, bs) in new[] { (8, 16), (64, 16), (128, 16), (16, 16), (32, 16), (48, 16), (6, 16), (64, 8), (24, 7), (3, 1) })
-                foreach (var (ctx, run, group) in new[] { (1, 1, 1), (15, 1, 2), (16, 3, 4), (17, 1, 1), (100, 8, 2), (37, 5, 3), (513, 1, 3), (40, 1, 4) })
+                foreach (var (ctx, run, group) in new[] { (1, 1, 1), (15, 1, 2), (16, 3, 4), (17, 1, 1), (100, 8, 2), (37, 5, 3), (513, 1, 3), (40, 1, 4), (1100, 1, 5), (2049, 1, 8) })
                     foreach (var f16 in new[] { false, true })
                         rows.Add(d, bs, ctx, run, group, f16, level);
         return rows;

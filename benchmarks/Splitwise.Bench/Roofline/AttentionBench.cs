@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using Splitwise.Kernels;
 using Splitwise.Kernels.Cpu;
@@ -95,6 +96,7 @@ public static unsafe class AttentionBench
         public bool F16;
         public float Scale;
 
+        [SkipLocalsInit]
         public readonly void Execute(int kvHead)
         {
             var kv = new PagedKvView(Keys + LayerOffset, Values + LayerOffset, KvHeads, HeadDim, BlockSize, F16);
