@@ -172,31 +172,34 @@ static inline void f16_row(const uint16_t* h, int32_t cols, const float* x, floa
     f16_store(y, sum, accumulate);
 }
 
-// Four rows (h[k], k < 4) side by side, 32 values of each per step: two chains per row, each x chunk loaded once.
+// Four rows (h[k], k < 4) side by side, each summed in exactly f16_row's order (so a row's result does not depend on
+// whether a slice put it in a quad): four 64-value chains per row, each x chunk loaded once for the four rows.
 static inline void f16_rows4(const uint16_t* const* h, int32_t cols, const float* x, float* const* y, int32_t accumulate)
 {
-    __m512 a[4][2];
-    for (int k = 0; k < 4; k++) a[k][0] = a[k][1] = _mm512_setzero_ps();
+    __m512 a[4][4];
+    for (int k = 0; k < 4; k++) a[k][0] = a[k][1] = a[k][2] = a[k][3] = _mm512_setzero_ps();
     int32_t i = 0;
-    for (; i + 32 <= cols; i += 32)
+    for (; i + 64 <= cols; i += 64)
     {
         __m512 x0 = _mm512_loadu_ps(x + i), x1 = _mm512_loadu_ps(x + i + 16);
+        __m512 x2 = _mm512_loadu_ps(x + i + 32), x3 = _mm512_loadu_ps(x + i + 48);
 #pragma GCC unroll 4
         for (int k = 0; k < 4; k++)
         {
             a[k][0] = _mm512_fmadd_ps(f16_load(h[k] + i), x0, a[k][0]);
             a[k][1] = _mm512_fmadd_ps(f16_load(h[k] + i + 16), x1, a[k][1]);
+            a[k][2] = _mm512_fmadd_ps(f16_load(h[k] + i + 32), x2, a[k][2]);
+            a[k][3] = _mm512_fmadd_ps(f16_load(h[k] + i + 48), x3, a[k][3]);
         }
     }
-    if (i + 16 <= cols)
+    for (; i + 16 <= cols; i += 16)
     {
         __m512 x0 = _mm512_loadu_ps(x + i);
         for (int k = 0; k < 4; k++) a[k][0] = _mm512_fmadd_ps(f16_load(h[k] + i), x0, a[k][0]);
-        i += 16;
     }
     for (int k = 0; k < 4; k++)
     {
-        float sum = _mm512_reduce_add_ps(_mm512_add_ps(a[k][0], a[k][1]));
+        float sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a[k][0], a[k][1]), _mm512_add_ps(a[k][2], a[k][3])));
         for (int32_t j = i; j < cols; j++) sum += _cvtsh_ss(h[k][j]) * x[j];
         f16_store(y[k], sum, accumulate);
     }
