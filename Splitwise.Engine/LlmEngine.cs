@@ -32,12 +32,13 @@ public sealed class LlmEngine : IDisposable
         _weights = weights;
         var config = weights.Config;
         MaxModelLength = Math.Min(options.MaxModelLength ?? config.MaxPositionEmbeddings, config.MaxPositionEmbeddings);
-        long perBlock = KvCache.BytesPerBlock(config, options.BlockSize, options.KvDataType);
+        var kvDataType = options.KvDataTypeFor(weights);
+        long perBlock = KvCache.BytesPerBlock(config, options.BlockSize, kvDataType);
         long blocksForContext = (MaxModelLength + options.BlockSize - 1) / options.BlockSize;
         int blocks = (int)Math.Min(options.KvCacheBytes / perBlock, blocksForContext * 64);
         if (blocks < blocksForContext)
             throw new ArgumentException($"A KV budget of {options.KvCacheBytes} bytes holds {blocks} blocks; one {MaxModelLength}-token sequence needs {blocksForContext}.");
-        _cache = new KvCache(config, blocks, options.BlockSize, options.KvDataType);
+        _cache = new KvCache(config, blocks, options.BlockSize, kvDataType);
         _forward = new LlamaForward(weights, _cache, pool ?? WorkerPool.Shared);
         EosTokenIds = config.EosTokenIds;
         _runner = new ModelRunner(_forward, EosTokenIds);

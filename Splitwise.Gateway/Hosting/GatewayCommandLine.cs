@@ -8,7 +8,7 @@ public static class GatewayCommandLine
     public const string Usage = """
         usage: Splitwise.Gateway [--model PATH|synthetic:NAME] [--host 127.0.0.1] [--port 8000] [--chat-template FILE]
                                  [--tokenizer PATH] [--served-model-name NAME] [--api-key KEY] [--max-waiting 256]
-                                 [--kv-cache-gb 2] [--kv-f16] [--max-batched-tokens 512] [--max-model-len N] [--threads N]
+                                 [--kv-cache-gb 2] [--kv-cache-dtype auto|f32|f16] [--max-batched-tokens 512] [--max-model-len N] [--threads N]
                                  [--embedded prompt=1,token=1] [--routing jsq|round-robin|random] [--prompt-queue-threshold 8192]
                                  [--layerwise-min-tokens 512] [--kv-lease-seconds 30] [--cluster-secret S] [--cluster [--heartbeat-ms 1000]]
         """;
@@ -37,7 +37,7 @@ public static class GatewayCommandLine
             ApiKey = a.String("api-key"),
             MaxWaitingRequests = a.Int("max-waiting", defaults.MaxWaitingRequests),
             KvCacheBytes = a.Has("kv-cache-gb") ? (long)(a.Float("kv-cache-gb", 0) * (1L << 30)) : defaults.KvCacheBytes,
-            KvF16 = a.Flag("kv-f16"),
+            KvDataType = KvCacheDtypeOption.Parse(a),
             MaxBatchedTokens = a.Int("max-batched-tokens", defaults.MaxBatchedTokens),
             MaxModelLength = maxModelLength,
             Threads = threads,

@@ -1,3 +1,5 @@
+using Splitwise.Engine.Cache;
+
 namespace Splitwise.Gateway.Hosting;
 
 /// <summary>Command-line settings of the gateway.</summary>
@@ -24,7 +26,8 @@ public sealed record GatewayOptions
     public long MaxRequestBodyBytes { get; init; } = 4 << 20;
     /// <summary>KV cache memory. Default 2 GiB.</summary>
     public long KvCacheBytes { get; init; } = 2L << 30;
-    public bool KvF16 { get; init; }
+    /// <summary>KV element type; null (default) = auto, by the model's weights (see EngineOptions.KvDataType).</summary>
+    public KvDataType? KvDataType { get; init; }
     /// <summary>Tokens per engine step (chunked prefill budget). Default 512.</summary>
     public int MaxBatchedTokens { get; init; } = 512;
     public int? MaxModelLength { get; init; }

@@ -105,7 +105,7 @@ public sealed class ModelHost : IHostedService, IDisposable
             var engineOptions = new EngineOptions
             {
                 KvCacheBytes = _options.KvCacheBytes,
-                KvDataType = _options.KvF16 ? KvDataType.F16 : KvDataType.F32,
+                KvDataType = _options.KvDataType,
                 MaxModelLength = _options.MaxModelLength,
                 Scheduler = new SchedulerOptions { MaxBatchedTokens = _options.MaxBatchedTokens },
             };

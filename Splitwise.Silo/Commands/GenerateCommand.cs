@@ -28,12 +28,7 @@ public static class GenerateCommand
             Seed = options.Long("seed"),
             IgnoreEos = options.Flag("ignore-eos"),
         };
-        var kvType = options.String("kv-type") switch
-        {
-            null or "f32" => KvDataType.F32,
-            "f16" => KvDataType.F16,
-            var other => throw new CliException($"--kv-type must be f32 or f16, got '{other}'"),
-        };
+        var kvType = KvCacheDtypeOption.Parse(options);
         bool json = options.Flag("json");
         string? tokenizerPath = options.String("tokenizer");
         options.RejectUnknown();

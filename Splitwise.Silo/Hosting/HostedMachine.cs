@@ -61,7 +61,7 @@ public sealed class HostedMachine : IDisposable
             var engineOptions = new EngineOptions
             {
                 KvCacheBytes = options.KvCacheBytes,
-                KvDataType = options.KvF16 ? KvDataType.F16 : KvDataType.F32,
+                KvDataType = options.KvDataType,
                 MaxModelLength = options.MaxModelLength,
                 Scheduler = MachineRoleDefaults.SchedulerFor(options.Role, new SchedulerOptions { MaxBatchedTokens = options.MaxBatchedTokens }),
             };

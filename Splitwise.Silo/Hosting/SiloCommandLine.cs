@@ -10,7 +10,7 @@ public static class SiloCommandLine
     public const string Usage = """
         usage: Splitwise.Silo serve --role prompt|token|mixed --model PATH --gateway http://HOST:PORT --cluster-secret S
                                     [--listen 127.0.0.1:0] [--kv-listen IP:PORT] [--advertise HOST:PORT] [--id NAME]
-                                    [--threads N] [--kv-cache-gb 1] [--kv-f16] [--max-model-len N] [--max-batched-tokens 512]
+                                    [--threads N] [--kv-cache-gb 1] [--kv-cache-dtype auto|f32|f16] [--max-model-len N] [--max-batched-tokens 512]
                                     [--layerwise-min-tokens 512] [--heartbeat-ms 1000] [--drain-seconds 30]
         """;
 
@@ -36,7 +36,7 @@ public static class SiloCommandLine
             Id = a.String("id"),
             Threads = a.Has("threads") ? a.Int("threads", 0) : null,
             KvCacheBytes = a.Has("kv-cache-gb") ? (long)(a.Float("kv-cache-gb", 0) * (1L << 30)) : defaults.KvCacheBytes,
-            KvF16 = a.Flag("kv-f16"),
+            KvDataType = KvCacheDtypeOption.Parse(a),
             MaxModelLength = a.Has("max-model-len") ? a.Int("max-model-len", 0) : null,
             MaxBatchedTokens = a.Int("max-batched-tokens", defaults.MaxBatchedTokens),
             LayerwiseMinTokens = a.Int("layerwise-min-tokens", defaults.LayerwiseMinTokens),

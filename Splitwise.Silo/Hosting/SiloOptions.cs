@@ -1,3 +1,4 @@
+using Splitwise.Engine.Cache;
 using Splitwise.Silo.Machines;
 
 namespace Splitwise.Silo.Hosting;
@@ -24,7 +25,8 @@ public sealed record SiloOptions
     public int? Threads { get; init; }
     /// <summary>KV cache memory. Default 1 GiB.</summary>
     public long KvCacheBytes { get; init; } = 1L << 30;
-    public bool KvF16 { get; init; }
+    /// <summary>KV element type; null (default) = auto, by the model's weights (see EngineOptions.KvDataType).</summary>
+    public KvDataType? KvDataType { get; init; }
     /// <summary>Longest prompt + output; default the model's context.</summary>
     public int? MaxModelLength { get; init; }
     /// <summary>Tokens per engine step before the role's own cap. Default 512.</summary>

@@ -1,3 +1,4 @@
+using Splitwise.Engine.Cache;
 using Splitwise.Gateway.Hosting;
 using Splitwise.Silo.Cli;
 
@@ -13,7 +14,7 @@ public class GatewayCommandLineTests
         Assert.Equal("m.gguf", o.Model);
         Assert.True(o.ModelGiven);
         Assert.Equal(9001, o.Port);
-        Assert.True(o.KvF16);
+        Assert.Equal(KvDataType.F16, o.KvDataType);
         Assert.Equal(1L << 29, o.KvCacheBytes);
         Assert.Equal(1024, o.MaxModelLength);
         Assert.Null(o.Threads);
@@ -23,6 +24,7 @@ public class GatewayCommandLineTests
         Assert.False(defaults.ModelGiven);
         Assert.Equal(GatewayOptions.DefaultModel, defaults.Model);
         Assert.Equal(8000, defaults.Port);
+        Assert.Null(defaults.KvDataType);
         Assert.Equal(TimeSpan.FromSeconds(30), defaults.KvLease);
         Assert.Equal(TimeSpan.FromSeconds(5), GatewayCommandLine.Parse(["--kv-lease-seconds", "5"]).KvLease);
     }

@@ -1,11 +1,12 @@
 using Splitwise.Bench.Engine;
+using Splitwise.Engine;
 using Splitwise.Engine.Cache;
 using Splitwise.Bench.Roofline;
 using Splitwise.Engine.Loading;
 using Splitwise.Kernels;
 using Splitwise.Kernels.Threading;
 
-// Splitwise.Bench [engine] [--models a,b,...] [--prefill 128,512] [--decode 1,8,32] [--threads T] [--out DIR] [--reps N] [--context C] [--decode-only] [--profile] [--kv f32|f16] [FILE.gguf ...]
+// Splitwise.Bench [engine] [--models a,b,...] [--prefill 128,512] [--decode 1,8,32] [--threads T] [--out DIR] [--reps N] [--context C] [--decode-only] [--profile] [--kv auto|f32|f16] [FILE.gguf ...]
 //                                                                                        roofline probes, then engine throughput
 //   --decode-only: only decode at batch 1 (and only the bandwidth probe); --profile: then time each forward step of it
 // Splitwise.Bench kernels                                                                matrix-multiply microbenchmarks
@@ -62,11 +63,12 @@ int[] IntList(string name, int[] fallback) => Option(name)?.Split(',').Select(in
 var models = (Option("--models")?.Split(',') ??
     ["../shared/models/stories260k", "synthetic:llama-160m-f16", "synthetic:llama-160m-q8_0", "synthetic:llama-1b-q8_0"])
     .Concat(rest.Where(a => a.EndsWith(".gguf", StringComparison.Ordinal))).ToList();
-var kvDataType = Option("--kv") switch
+KvDataType? kvOption = Option("--kv") switch
 {
-    null or "f32" => KvDataType.F32,
+    null or "auto" => null,
+    "f32" => KvDataType.F32,
     "f16" => KvDataType.F16,
-    var other => throw new ArgumentException($"--kv takes f32 or f16, not '{other}'."),
+    var other => throw new ArgumentException($"--kv takes auto, f32 or f16, not '{other}'."),
 };
 var results = new List<EngineBenchResult>();
 foreach (var spec in models)
@@ -76,9 +78,10 @@ foreach (var spec in models)
     // Decode's roofline is read over the model's own matrices, so both sides of the ratio read the same memory.
     var sampler = new RooflineProbe.BandwidthSampler(pool, weights.MatricesReadPerStep);
     results.Add(EngineBench.Run(weights, spec, pool, bandwidth, fma, decodeOnly ? [] : IntList("--prefill", [128, 512]), decodeOnly ? [1] : IntList("--decode", [1, 8, 32]),
-                                decodeContext: int.Parse(Option("--context") ?? "512"), reps, Console.WriteLine, profile, sampler.Sample, kvDataType));
+                                decodeContext: int.Parse(Option("--context") ?? "512"), reps, Console.WriteLine, profile, sampler.Sample,
+                                new EngineOptions { KvDataType = kvOption }.KvDataTypeFor(weights)));
 }
-var markdown = BenchReport.Markdown(results, bandwidth, fma, int8, machine, kvDataType.ToString());
+var markdown = BenchReport.Markdown(results, bandwidth, fma, int8, machine);
 Console.WriteLine();
 Console.WriteLine(markdown);
 var outDir = Option("--out") ?? "out/bench";

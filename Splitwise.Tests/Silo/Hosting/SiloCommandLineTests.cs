@@ -1,3 +1,4 @@
+using Splitwise.Engine.Cache;
 using Splitwise.Silo.Cli;
 using Splitwise.Silo.Hosting;
 using Splitwise.Silo.Machines;
@@ -23,7 +24,7 @@ public class SiloCommandLineTests
         Assert.Equal(1L << 28, o.KvCacheBytes);
         Assert.Equal(256, o.MaxModelLength);
         Assert.Equal(TimeSpan.FromMilliseconds(250), o.HeartbeatInterval);
-        Assert.True(o.KvF16);
+        Assert.Equal(KvDataType.F16, o.KvDataType);
         Assert.Equal(TimeSpan.FromSeconds(7.5), o.DrainTimeout);
 
         var d = Parse([.. Required, "--role", "prompt"]);
@@ -33,6 +34,7 @@ public class SiloCommandLineTests
         Assert.StartsWith("prompt-", d.MachineId);
         Assert.Null(d.Threads);
         Assert.Equal(TimeSpan.FromSeconds(30), d.DrainTimeout);
+        Assert.Null(d.KvDataType); // auto: by the model's weights
     }
 
     [Theory]

@@ -72,7 +72,7 @@ public static class EngineBench
             forward.Profile = null;
         }
         var types = string.Join("/", weights.Layers.SelectMany(l => new[] { l.Query.Type, l.Down.Type }).Append(weights.Classifier.Type).Distinct());
-        return new EngineBenchResult(name, types, weights.MatrixBytesPerToken, weights.MatrixParameterCount, prefill, prefillFraction, decode, fraction);
+        return new EngineBenchResult(name, types, kvDataType.ToString(), weights.MatrixBytesPerToken, weights.MatrixParameterCount, prefill, prefillFraction, decode, fraction);
     }
 
     /// <summary>

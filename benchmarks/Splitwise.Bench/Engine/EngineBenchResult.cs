@@ -4,6 +4,7 @@ namespace Splitwise.Bench.Engine;
 public sealed record EngineBenchResult(
     string Model,
     string WeightTypes,
+    string KvCache,
     long MatrixBytesPerToken,
     long MatrixParameters,
     IReadOnlyDictionary<int, double> PrefillTokensPerSecond,
