@@ -30,11 +30,26 @@ public static unsafe partial class PagedAttention
     /// <summary>Floats the decode path uses past the tiled path's scratch: a span's scores for four heads and its widened fp16 values.</summary>
     private static int SpanScratchFloats(int headDim) => ScoreHeads * SpanTiles * 16 + SpanTiles * 16 * headDim;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AttendDecode(float* query, int groupSize, int kvHead, in PagedKvView kv, ReadOnlySpan<int> blockTable,
                                      int context, float scale, float* output, float* scratch, bool nativeF16)
     {
-        int d = kv.HeadDim, elementBytes = kv.F16 ? 2 : 4, tileLines = 16 * d * elementBytes / 64;
+        if (kv.HeadDim == 64) AttendDecode<HeadDim64>(query, groupSize, kvHead, kv, blockTable, context, scale, output, scratch, nativeF16);
+        else AttendDecode<AnyHeadDim>(query, groupSize, kvHead, kv, blockTable, context, scale, output, scratch, nativeF16);
+    }
+
+    /// <summary>
+    /// The head size as a type: 64, the most common, is a constant the JIT folds into the score loops (their per-slot
+    /// branches on the head size go away); any other is read at run time.
+    /// </summary>
+    private interface IHeadDim { static abstract int Of(in PagedKvView kv); }
+    private struct HeadDim64 : IHeadDim { public static int Of(in PagedKvView kv) => 64; }
+    private struct AnyHeadDim : IHeadDim { public static int Of(in PagedKvView kv) => kv.HeadDim; }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AttendDecode<THeadDim>(float* query, int groupSize, int kvHead, in PagedKvView kv, ReadOnlySpan<int> blockTable,
+                                               int context, float scale, float* output, float* scratch, bool nativeF16) where THeadDim : struct, IHeadDim
+    {
+        int d = THeadDim.Of(kv), elementBytes = kv.F16 ? 2 : 4, tileLines = 16 * d * elementBytes / 64;
         float* keyScratch = scratch;                          // [16][d]: an fp16 K tile widened
         float* scores = scratch + 2 * 16 * d;                 // [4][SpanTiles · 16]
         float* valueScratch = scores + ScoreHeads * SpanTiles * 16; // [SpanTiles · 16][d]: a span's fp16 V widened
@@ -68,7 +83,7 @@ public static unsafe partial class PagedAttention
                 // The first span's values have no value pass before them to be requested in: its key pass asks for them.
                 int valueLines = first == 0 ? tileLines : 0;
                 for (int b = first; b < last; b++)
-                    ScoreTile(q, heads, kv, TileAddress(kv, kvHead, blockTable, b, value: false), Math.Min(16, context - b * 16), scale,
+                    ScoreTile(q, heads, d, kv, TileAddress(kv, kvHead, blockTable, b, value: false), Math.Min(16, context - b * 16), scale,
                               keyScratch, widen, scores + (b - first) * 16, keysAhead[b - first], tileLines, values[b - first], valueLines);
                 var correction = SpanSoftmax(scores, heads, slots, ref runningMax, ref runningSum);
                 if (widen)
@@ -106,10 +121,9 @@ public static unsafe partial class PagedAttention
     /// A slice of the tile <paramref name="ahead"/> is requested before each head's scores.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ScoreTile(float* q, int heads, in PagedKvView kv, byte* tile, int valid, float scale, float* keyScratch, bool widen,
+    private static void ScoreTile(float* q, int heads, int d, in PagedKvView kv, byte* tile, int valid, float scale, float* keyScratch, bool widen,
                                   float* scores, byte* ahead, int aheadLines, byte* values, int valueLines)
     {
-        int d = kv.HeadDim;
         // fp16 keys are widened once per tile, not once per head.
         float* keys = (float*)tile;
         if (widen)
