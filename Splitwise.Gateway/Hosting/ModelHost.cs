@@ -117,8 +117,8 @@ public sealed class ModelHost : IHostedService, IDisposable
             MaxModelLength = first.MaxModelLength;
             EosTokenIds = first.EosTokenIds;
             IsReady = true;
-            _log.LogInformation("Model {Name} ready on {Machines} ({Policy} routing): {Layers} layers, hidden {Hidden}, vocab {Vocab}, context {Context}, {Blocks} KV blocks per machine, kernels {Kernels}, tokenizer: {Tokenizer}, chat template: {Template}",
-                ServedModelName, spec, _options.Routing, config.LayerCount, config.HiddenSize, config.VocabSize, MaxModelLength, first.BlocksTotal, Splitwise.Kernels.CpuFeatures.Describe(),
+            _log.LogInformation("Model {Name} ready on {Machines} ({Policy} routing): {Layers} layers, hidden {Hidden}, vocab {Vocab}, context {Context}, {Blocks} KV blocks of {KvType} per machine, kernels {Kernels}, tokenizer: {Tokenizer}, chat template: {Template}",
+                ServedModelName, spec, _options.Routing, config.LayerCount, config.HiddenSize, config.VocabSize, MaxModelLength, first.BlocksTotal, first.Cache.DataType, Splitwise.Kernels.CpuFeatures.Describe(),
                 Tokenizer is null ? "none (token-id prompts only)" : "yes", ChatTemplate is null ? "none (chat requests get 400)" : "yes");
         }
         catch (Exception e)
