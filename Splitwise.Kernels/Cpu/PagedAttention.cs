@@ -12,11 +12,10 @@ namespace Splitwise.Kernels.Cpu;
 /// read through the block table. Works one block (tile) at a time with an online softmax, so memory stays
 /// O(block) however long the context. Each K tile is transposed once to [headDim][slot] so scores for a whole
 /// tile come from broadcast FMAs across slots (no horizontal sums), and the tile is shared by every query head
-/// of the GQA group and every token of the run. In decode (a run of one token) the group is only a few heads, so the
-/// transpose, the exponentials and the value sums are all on the hot path: at AVX-512 with 16-slot blocks the transpose
-/// is 16×16 register shuffles, the exponentials one vector exp per tile, and each value tile is summed with the head's
-/// output kept in registers — the same products and sums in the same order as the generic path, except exp itself
-/// (vector exp, within a few ulp of MathF.Exp).
+/// of the GQA group and every token of the run; a run of few heads (at most four) scores straight from the K rows
+/// instead. A run of one token (decode) at AVX-512 with 16-slot blocks takes its own path, in spans of blocks
+/// (PagedAttention.Decode.cs). Every path computes the same products; sums differ in order, and the vector paths use
+/// a vector exp within a few ulp of MathF.Exp.
 /// </summary>
 public static unsafe partial class PagedAttention
 {
@@ -34,6 +33,7 @@ public static unsafe partial class PagedAttention
                               ReadOnlySpan<int> blockTable, int firstContextLength, float scale, float* output, float* scratch)
         => Attend(query, queryStride, runLength, groupSize, kvHead, kv, blockTable, firstContextLength, scale, output, scratch, CpuFeatures.Level);
 
+    /// <param name="nativeF16">Whether decode may widen fp16 tiles with the native library (when it is loaded); tests turn it off to cover the managed widening.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Attend(float* query, long queryStride, int runLength, int groupSize, int kvHead, in PagedKvView kv,
                                 ReadOnlySpan<int> blockTable, int firstContextLength, float scale, float* output, float* scratch, Level level,
@@ -43,13 +43,13 @@ public static unsafe partial class PagedAttention
             throw new ArgumentOutOfRangeException(nameof(level), level, $"This machine supports up to {CpuFeatures.Level}.");
         int d = kv.HeadDim, bs = kv.BlockSize, heads = runLength * groupSize;
         bool wide = level == Level.Avx512 && bs == 16 && d % 16 == 0;
-        // A decode token's group (a few heads) scores straight from the K rows: transposing the tile costs more than
-        // the horizontal sums it saves unless many heads (a prefill run) share it.
         if (wide && runLength == 1)
         {
             AttendDecode(query, groupSize, kvHead, kv, blockTable, firstContextLength, scale, output, scratch, nativeF16);
             return;
         }
+        // A few heads score straight from the K rows: transposing the tile costs more than the horizontal sums it
+        // saves unless many heads (a longer run) share it.
         bool direct = wide && heads <= ScoreHeads;
         float* kT = scratch;                  // [d][bs]
         float* vBuffer = kT + bs * d;         // [bs][d] when V is fp16
@@ -134,8 +134,8 @@ public static unsafe partial class PagedAttention
 
     /// <summary>
     /// Tiles ahead whose K and V are requested, into L2: a tile (8 KB at most) is worked in less time than DRAM takes
-    /// to deliver one, so without lookahead each tile waits; into L1 the requests outnumbered its miss buffers. In
-    /// decode the requests are spread over the tile's work (a slice before each head's scores and values), not issued
+    /// to deliver one, so without lookahead each tile waits; into L1 the requests outnumbered its miss buffers. On
+    /// the direct path the requests are spread over the tile's work (a slice before each head's scores and values), not issued
     /// in one burst: a burst of 128 requests stalls the core until the miss buffers drain, so memory and compute took
     /// turns instead of overlapping. Measured with <c>Splitwise.Bench kernels --attention</c> (context 512, group 3,
     /// fp32 KV, both cores): 13 → 10 µs per KV head; distances 1, 2 and 4 measured alike, 2 slightly best.

@@ -1,3 +1,4 @@
+using Splitwise.Kernels;
 using Splitwise.Kernels.Cpu;
 using Splitwise.Kernels.Reference;
 using Level = Splitwise.Kernels.CpuFeatures.SimdLevel;
@@ -28,6 +29,21 @@ public unsafe class PagedAttentionTests
 
     [Theory, MemberData(nameof(Cases))]
     public void Matches_full_softmax_reference(int headDim, int blockSize, int lastContext, int run, int group, bool f16, Level level)
+        => Check(headDim, blockSize, lastContext, run, group, f16, level, nativeF16: true);
+
+    /// <summary>fp16 decode with the managed widening (in registers) instead of the native one, which is the default where it loads.</summary>
+    [Theory]
+    [InlineData(64, 17, 3)]
+    [InlineData(64, 513, 4)]
+    [InlineData(48, 1100, 5)]
+    [InlineData(128, 40, 1)]
+    public void Fp16_decode_without_the_native_widening_matches_the_reference(int headDim, int context, int group)
+    {
+        if (CpuFeatures.Level < Level.Avx512) return; // the decode path is AVX-512 only; other levels run the tiled path above
+        Check(headDim, 16, context, 1, group, f16: true, Level.Avx512, nativeF16: false);
+    }
+
+    private static void Check(int headDim, int blockSize, int lastContext, int run, int group, bool f16, Level level, bool nativeF16)
     {
         const int kvHeads = 2, kvHead = 1;
         int firstContext = Math.Max(1, lastContext - run + 1);
@@ -54,7 +70,7 @@ public unsafe class PagedAttentionTests
             var kv = new PagedKvView(k, v, kvHeads, headDim, blockSize, f16);
             var scratch = new float[PagedAttention.ScratchFloats(run, group, headDim, blockSize)];
             fixed (float* s = scratch)
-                PagedAttention.Attend(q, queryStride, run, group, kvHead, kv, table, firstContext, scale, o, s, level);
+                PagedAttention.Attend(q, queryStride, run, group, kvHead, kv, table, firstContext, scale, o, s, level, nativeF16);
             for (int i = 0; i < run; i++)
             {
                 ScalarAttention.Attend(q + i * queryStride, group, kvHead, kv, table, firstContext + i, scale, e);
