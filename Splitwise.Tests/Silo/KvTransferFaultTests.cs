@@ -158,7 +158,9 @@ public class KvTransferFaultTests
         var outcomes = await rig.RunAsync(Bound, afterPromptStep: step =>
         {
             if (step != 1) return;
-            SpinWait.SpinUntil(() => rig.Receiver.Stats.BytesReceived > 0, TimeSpan.FromSeconds(10));
+            // Past the Hello (at most 1 KiB plus a header): a cut during the handshake leaves the sender waiting for the
+            // Hello's answer instead (a CI run here failed with "no answer to Hello" after waiting for any byte).
+            SpinWait.SpinUntil(() => rig.Receiver.Stats.BytesReceived > 4096, TimeSpan.FromSeconds(10));
             faults.DropAll(); // the long prompt is still being prefilled in 64-token chunks
         });
         var error = Assert.IsType<KvTransferException>(Assert.Single(outcomes).SenderError);
