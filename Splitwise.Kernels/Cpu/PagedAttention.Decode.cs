@@ -16,8 +16,8 @@ namespace Splitwise.Kernels.Cpu;
 /// The cache is cold in decode (the weights streamed since the last layer evicted it), so memory is requested ahead,
 /// spread over the work (a slice per head, or per row): each tile's scores ask for the K tile
 /// <see cref="KeyLookahead"/> blocks on, and each tile's value sums for a V tile of the next span (the first span's
-/// V is asked for during its own key pass). fp16 tiles are widened by the native vcvtph2ps loop where it is loaded (a tile at a time,
-/// into scratch), else in registers.
+/// V is asked for during its own key pass). fp16 tiles are widened by the native vcvtph2ps loop where it is loaded
+/// (a tile at a time, into scratch), else in registers.
 /// </summary>
 public static unsafe partial class PagedAttention
 {
@@ -49,7 +49,7 @@ public static unsafe partial class PagedAttention
     private static void AttendDecode<THeadDim>(float* query, int groupSize, int kvHead, in PagedKvView kv, ReadOnlySpan<int> blockTable,
                                                int context, float scale, float* output, float* scratch, bool nativeF16) where THeadDim : struct, IHeadDim
     {
-        int d = THeadDim.Of(kv), elementBytes = kv.F16 ? 2 : 4, tileLines = 16 * d * elementBytes / 64;
+        int d = THeadDim.Of(kv), elementBytes = kv.ElementBytes, tileLines = 16 * d * elementBytes / 64;
         float* keyScratch = scratch;                          // [16][d]: an fp16 K tile widened
         float* scores = scratch + 2 * 16 * d;                 // [4][SpanTiles · 16]
         float* valueScratch = scores + ScoreHeads * SpanTiles * 16; // [SpanTiles · 16][d]: a span's fp16 V widened
@@ -105,16 +105,7 @@ public static unsafe partial class PagedAttention
     }
 
     private static byte* TileAddress(in PagedKvView kv, int kvHead, ReadOnlySpan<int> blockTable, int block, bool value)
-        => (value ? kv.Values : kv.Keys) + kv.Offset(blockTable[block], kvHead) * (kv.F16 ? 2 : 4);
-
-    /// <summary>Requests lines [part, part + 1) · lines / parts of <paramref name="p"/> into L2.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchLines(byte* p, int lines, int part, int parts)
-    {
-        if (!Sse.IsSupported) return;
-        int end = lines * (part + 1) / parts * 64;
-        for (int i = lines * part / parts * 64; i < end; i += 64) Sse.Prefetch1(p + i);
-    }
+        => (value ? kv.Values : kv.Keys) + kv.Offset(blockTable[block], kvHead) * kv.ElementBytes;
 
     /// <summary>
     /// Scores of one block for each head, into scores[h · SpanTiles · 16 + slot]; slots past the context score -∞.

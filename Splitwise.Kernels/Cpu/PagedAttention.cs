@@ -165,16 +165,18 @@ public static unsafe partial class PagedAttention
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PrefetchTile(in PagedKvView kv, long offset, int slots, int part, int parts)
     {
+        int lines = (slots * kv.HeadDim * kv.ElementBytes + 63) / 64;
+        PrefetchLines(kv.Keys + offset * kv.ElementBytes, lines, part, parts);
+        PrefetchLines(kv.Values + offset * kv.ElementBytes, lines, part, parts);
+    }
+
+    /// <summary>Requests lines [part, part + 1) · lines / parts of <paramref name="p"/> into L2.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchLines(byte* p, int lines, int part, int parts)
+    {
         if (!Sse.IsSupported) return;
-        int elementBytes = kv.F16 ? 2 : 4;
-        int lines = (slots * kv.HeadDim * elementBytes + 63) / 64;
-        byte* k = kv.Keys + offset * elementBytes, v = kv.Values + offset * elementBytes;
         int end = lines * (part + 1) / parts * 64;
-        for (int i = lines * part / parts * 64; i < end; i += 64)
-        {
-            Sse.Prefetch1(k + i);
-            Sse.Prefetch1(v + i);
-        }
+        for (int i = lines * part / parts * 64; i < end; i += 64) Sse.Prefetch1(p + i);
     }
 
     /// <summary>

@@ -12,6 +12,7 @@ public readonly unsafe struct PagedKvView(byte* keys, byte* values, int kvHeadCo
     public int HeadDim { get; } = headDim;
     public int BlockSize { get; } = blockSize;
     public bool F16 { get; } = f16;
+    public int ElementBytes => F16 ? 2 : 4;
 
     /// <summary>Element offset of (block, kvHead, slot 0).</summary>
     public long Offset(int block, int kvHead) => ((long)block * KvHeadCount + kvHead) * BlockSize * HeadDim;

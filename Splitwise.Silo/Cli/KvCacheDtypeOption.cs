@@ -8,8 +8,6 @@ namespace Splitwise.Silo.Cli;
 /// </summary>
 public static class KvCacheDtypeOption
 {
-    public const string Usage = "[--kv-cache-dtype auto|f32|f16] [--kv-f16]";
-
     public static KvDataType? Parse(CliArgs a)
     {
         bool f16Flag = a.Flag("kv-f16");
