@@ -27,6 +27,7 @@ public sealed unsafe class LlamaForward : IDisposable
     private readonly float[] _invFrequencies;
     private readonly float _attentionScale;
     private readonly PinnedVectors _vectors;
+    private readonly DecodeAttention _decodeAttention = new();
 
     public LlamaForward(LlamaWeights weights, KvCache cache, WorkerPool pool)
     {
@@ -165,6 +166,17 @@ public sealed unsafe class LlamaForward : IDisposable
 
     private void Attend(ForwardBatch batch, int layer)
     {
+        var kv = new PagedKvView(_cache.KeyBase(layer), _cache.ValueBase(layer), _config.KvHeadCount, _config.HeadDim,
+                                 _cache.BlockSize, _cache.DataType == KvDataType.F16);
+        if (batch.TokenCount == batch.Sequences.Count && DecodeAttention.Supports(kv))
+        {
+            // A decode step: one token per sequence, split by KV blocks rather than by KV head.
+            Span<int> contexts = batch.TokenCount <= 256 ? stackalloc int[batch.TokenCount] : new int[batch.TokenCount];
+            for (int s = 0; s < contexts.Length; s++) contexts[s] = batch.Positions[batch.FirstToken[s]] + 1;
+            _decodeAttention.Run(_act.Query, _config.QueryDim, contexts, batch.BlockTables, kv, _config.HeadCount / _config.KvHeadCount,
+                                 _attentionScale, _act.Attention, _pool);
+            return;
+        }
         var runs = new List<int>();
         for (int s = 0; s < batch.Sequences.Count; s++)
             for (int i = 0; i < batch.Sequences[s].Tokens.Length; i += AttentionRun) runs.Add(batch.FirstToken[s] + i);
@@ -172,8 +184,7 @@ public sealed unsafe class LlamaForward : IDisposable
         {
             Batch = batch,
             RunStarts = runs.ToArray(),
-            Kv = new PagedKvView(_cache.KeyBase(layer), _cache.ValueBase(layer), _config.KvHeadCount, _config.HeadDim,
-                                 _cache.BlockSize, _cache.DataType == KvDataType.F16),
+            Kv = kv,
             Query = _act.Query,
             Output = _act.Attention,
             QueryDim = _config.QueryDim,
@@ -225,5 +236,6 @@ public sealed unsafe class LlamaForward : IDisposable
     {
         _act.Dispose();
         _vectors.Dispose();
+        _decodeAttention.Dispose();
     }
 }

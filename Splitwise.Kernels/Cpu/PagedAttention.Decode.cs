@@ -18,6 +18,8 @@ namespace Splitwise.Kernels.Cpu;
 /// <see cref="KeyLookahead"/> blocks on, and each tile's value sums for a V tile of the next span (the first span's
 /// V is asked for during its own key pass). fp16 tiles are widened by the native vcvtph2ps loop where it is loaded
 /// (a tile at a time, into scratch), else in registers.
+/// Where the native library loads, a decode step goes through <see cref="DecodeAttention"/> instead (the same spans in C,
+/// split by blocks rather than KV heads); this path serves builds without it and batches that mix prefill and decode.
 /// </summary>
 public static unsafe partial class PagedAttention
 {

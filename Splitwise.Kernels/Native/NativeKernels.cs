@@ -5,11 +5,12 @@ using unsafe Q8_0RowLanesFn = delegate* unmanaged<byte*, long, int, int, sbyte*,
 using unsafe F16GemvRowsFn = delegate* unmanaged<byte*, long, int, int, float*, float*, int, void>;
 // A few hundred nanoseconds of work per call at most, so without the GC transition (the callee never blocks or calls back).
 using unsafe F16ToF32Fn = delegate* unmanaged[SuppressGCTransition]<ushort*, float*, int, void>;
+using unsafe AttendDecodeFn = delegate* unmanaged<float*, byte*, byte*, int*, int, int, int, int, int, int, int, float, float*, float*, float*, float*, void>;
 
 namespace Splitwise.Kernels.Native;
 
 /// <summary>
-/// The native kernel library (Native/native_kernels.c: the AVX-512 VNNI Q8_0 GEMM tile, the fp16 GEMV and fp16 widening, the
+/// The native kernel library (Native/native_kernels.c: the AVX-512 VNNI Q8_0 GEMM tile, the fp16 GEMV and fp16 widening, decode attention, the
 /// loops that need instructions .NET does not expose), compiled at build time and embedded in this assembly. Loaded
 /// once, on first use, from a content-named copy in the temp folder; if anything is missing (no C compiler at build
 /// time, another OS, a CPU without AVX-512 or VNNI, SPLITWISE_NATIVE=off) the entry point is null and the managed
@@ -18,7 +19,7 @@ namespace Splitwise.Kernels.Native;
 public static unsafe class NativeKernels
 {
     private const string ResourceName = "libsplitwise_native.so";
-    private const int AbiVersion = 3;
+    private const int AbiVersion = 4;
 
     /// <summary>
     /// sw_q8_0_rowlanes_vnni(firstRow, rowBytes, validRows, blocks, codes, scales, negSums, tokens, t0, t1, out):
@@ -32,23 +33,31 @@ public static unsafe class NativeKernels
     /// <summary>sw_f16_to_f32(src, dst, count): dst[i] = src[i] widened to fp32 (attention's fp16 KV tiles).</summary>
     internal static F16ToF32Fn F16ToF32 { get; }
 
+    /// <summary>
+    /// sw_attend_decode(q, keys, values, blockTable, t0, t1, context, kvHeads, group, headDim, f16, scale, o, m, s, scratch):
+    /// one query token against tiles [t0, t1) of its block table, every KV head; leaves each query head's unnormalized
+    /// output, maximum score and weight sum (see <see cref="Cpu.DecodeAttention"/>).
+    /// </summary>
+    internal static AttendDecodeFn AttendDecode { get; }
+
     /// <summary>Whether the VNNI kernels are loaded and this CPU runs them.</summary>
     public static bool VnniAvailable => Q8_0RowLanes != null;
 
     /// <summary>Whether the native fp16 GEMV and fp16 widening are loaded and this CPU runs them (AVX-512).</summary>
     public static bool F16Available => F16GemvRows != null;
 
-    /// <summary>One line for logs: "native kernels: VNNI GEMM on, fp16 GEMV on", or why they are off.</summary>
+    /// <summary>One line for logs: "native kernels: VNNI GEMM on, fp16 GEMV and decode attention on", or why they are off.</summary>
     public static string Status { get; }
 
     static NativeKernels()
     {
         try
         {
-            Status = Load(out var rowLanes, out var f16, out var widen);
+            Status = Load(out var rowLanes, out var f16, out var widen, out var attend);
             Q8_0RowLanes = rowLanes;
             F16GemvRows = f16;
             F16ToF32 = widen;
+            AttendDecode = attend;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or BadImageFormatException or EntryPointNotFoundException)
         {
@@ -56,11 +65,12 @@ public static unsafe class NativeKernels
         }
     }
 
-    private static string Load(out Q8_0RowLanesFn rowLanes, out F16GemvRowsFn f16, out F16ToF32Fn widen)
+    private static string Load(out Q8_0RowLanesFn rowLanes, out F16GemvRowsFn f16, out F16ToF32Fn widen, out AttendDecodeFn attend)
     {
         rowLanes = null;
         f16 = null;
         widen = null;
+        attend = null;
         if (Environment.GetEnvironmentVariable("SPLITWISE_NATIVE")?.Trim().ToLowerInvariant() is "off" or "0" or "false")
             return "native kernels off: SPLITWISE_NATIVE=off";
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
@@ -77,10 +87,11 @@ public static unsafe class NativeKernels
         if (version() != AbiVersion) return $"native kernels off: {path} has ABI {version()}, expected {AbiVersion}";
         f16 = (F16GemvRowsFn)NativeLibrary.GetExport(library, "sw_f16_gemv_rows");
         widen = (F16ToF32Fn)NativeLibrary.GetExport(library, "sw_f16_to_f32");
+        attend = (AttendDecodeFn)NativeLibrary.GetExport(library, "sw_attend_decode");
         var hasVnni = (delegate* unmanaged<int>)NativeLibrary.GetExport(library, "sw_cpu_has_avx512_vnni");
-        if (hasVnni() == 0) return "native kernels: VNNI GEMM off (this CPU has no AVX-512 VNNI), fp16 GEMV on";
+        if (hasVnni() == 0) return "native kernels: VNNI GEMM off (this CPU has no AVX-512 VNNI), fp16 GEMV and decode attention on";
         rowLanes = (Q8_0RowLanesFn)NativeLibrary.GetExport(library, "sw_q8_0_rowlanes_vnni");
-        return "native kernels: VNNI GEMM on, fp16 GEMV on";
+        return "native kernels: VNNI GEMM on, fp16 GEMV and decode attention on";
     }
 
     /// <summary>

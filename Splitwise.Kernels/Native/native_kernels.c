@@ -3,7 +3,8 @@
 // (threading, activation quantization, SiLU, attention's softmax, stores) stays in C#:
 // - the Q8_0 "rows in lanes" GEMM tile with AVX-512 VNNI (vpdpbusd; .NET exposes it only under AVX10 and
 //   AVX-VNNI-INT8, which Zen 4 and Ice Lake-class CPUs lack);
-// - the fp16 decode GEMV and the fp16 → fp32 widening of KV tiles, with vcvtph2ps (no .NET 10 API at all).
+// - the fp16 decode GEMV and the fp16 → fp32 widening of KV tiles, with vcvtph2ps (no .NET 10 API at all);
+// - decode attention (one query token against the paged KV cache), whose fp16 values are widened with vcvtph2ps too.
 //
 // The Q8_0 tile's layout
 // (same as the managed row-lane kernel, MatMul.GemmQ8_0RowLanes.cs): 16 weight rows go in the 16 int32 lanes.
@@ -18,7 +19,7 @@
 #define SW_EXPORT __attribute__((visibility("default")))
 
 // Bumped whenever an exported signature changes, so a stale library is refused instead of called wrongly.
-SW_EXPORT int32_t sw_native_abi_version(void) { return 3; }
+SW_EXPORT int32_t sw_native_abi_version(void) { return 4; }
 
 SW_EXPORT int32_t sw_cpu_has_avx512_vnni(void)
 {
@@ -231,4 +232,208 @@ SW_EXPORT void sw_f16_to_f32(const uint16_t* src, float* dst, int32_t count)
     for (; i < count; i++) dst[i] = _cvtsh_ss(src[i]);
 }
 
+#pragma GCC pop_options
+
+// Decode attention: one query token per sequence, fp32 or fp16 KV in 16-slot blocks laid out [block][kvHead][slot][d],
+// d a multiple of 16. Replaces PagedAttention's managed decode path where this library loads: the same spans and the
+// same fold of sixteen slots' products into one register, but fp16 values widened in the FMA's operand (vcvtph2ps,
+// which .NET lacks, so the managed path widens through scratch) and whole blocks read front to back.
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512dq,f16c,fma")
+
+enum { ATT_SLOTS = 16, ATT_SPAN_TILES = 8 };
+
+// e^x for x <= 0 (the softmax's shifted scores): VectorExp.NonPositive's range reduction and polynomial.
+static inline __attribute__((always_inline)) __m512 exp_nonpositive(__m512 x)
+{
+    const __m512 smallest = _mm512_set1_ps(-87.33654f);
+    __mmask16 under = _mm512_cmp_ps_mask(x, smallest, _CMP_LT_OQ);
+    x = _mm512_max_ps(x, smallest);
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fmadd_ps(n, _mm512_set1_ps(-0.693359375f), x);
+    r = _mm512_fmadd_ps(n, _mm512_set1_ps(2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    __m512 er = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
+    __m512i two_n = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+    return _mm512_maskz_mul_ps(~under, er, _mm512_castsi512_ps(two_n));
+}
+
+static inline __attribute__((always_inline)) __m512 kv_load(const uint8_t* p, int f16)
+{
+    return f16 ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)p)) : _mm512_loadu_ps((const float*)p);
+}
+
+static inline __attribute__((always_inline)) void prefetch_lines(const uint8_t* p, int bytes)
+{
+    for (int o = 0; o < bytes; o += 64) _mm_prefetch((const char*)p + o, _MM_HINT_T1);
+}
+
+// 16 scores q·k[slot]·scale of one head against a tile of fp32 rows; slots from `valid` on are -inf.
+// Each slot's products sit in one register's lanes; four slots fold into one register (a 128-bit lane per slot
+// group), four of those into the 16 sums: no horizontal sum per slot.
+static inline __attribute__((always_inline)) __m512 tile_scores(const float* q, const float* k, int d, int valid, float scale)
+{
+    __m512 quad[4];
+    for (int j = 0; j < 4; j++)
+    {
+        __m512 a[4];
+        for (int t = 0; t < 4; t++)
+        {
+            const float* row = k + (4 * j + t) * d;
+            __m512 acc = _mm512_mul_ps(_mm512_loadu_ps(q), _mm512_loadu_ps(row));
+            for (int c = 16; c < d; c += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(q + c), _mm512_loadu_ps(row + c), acc);
+            a[t] = acc;
+        }
+        __m512 ab = _mm512_add_ps(_mm512_unpacklo_ps(a[0], a[1]), _mm512_unpackhi_ps(a[0], a[1]));
+        __m512 ce = _mm512_add_ps(_mm512_unpacklo_ps(a[2], a[3]), _mm512_unpackhi_ps(a[2], a[3]));
+        quad[j] = _mm512_add_ps(_mm512_shuffle_ps(ab, ce, 0x44), _mm512_shuffle_ps(ab, ce, 0xEE));
+    }
+    __m512 y01 = _mm512_add_ps(_mm512_shuffle_f32x4(quad[0], quad[1], 0x88), _mm512_shuffle_f32x4(quad[0], quad[1], 0xDD));
+    __m512 y23 = _mm512_add_ps(_mm512_shuffle_f32x4(quad[2], quad[3], 0x88), _mm512_shuffle_f32x4(quad[2], quad[3], 0xDD));
+    __m512 sums = _mm512_add_ps(_mm512_shuffle_f32x4(y01, y23, 0x88), _mm512_shuffle_f32x4(y01, y23, 0xDD));
+    __mmask16 live = valid >= 16 ? 0xFFFF : (__mmask16)((1u << valid) - 1);
+    return _mm512_mask_mul_ps(_mm512_set1_ps(-__builtin_inff()), live, sums, _mm512_set1_ps(scale));
+}
+
+// o[h] = o[h]·correction[h] + Σ_slot w[h][slot]·V[slot] over a span's tiles, for up to four heads (n) of one KV head,
+// 64 columns at a time with every head's columns in registers; V rows widened in registers.
+static inline __attribute__((always_inline)) void sum_values(const uint8_t* const* tiles, int count, int last_valid, int d, int eb, int f16,
+                                                             const float* w, int w_stride, int n, const float* correction, float* o)
+{
+    int row_bytes = d * eb;
+    for (int c = 0; c < d; c += 64)
+    {
+        int width = d - c >= 64 ? 4 : (d - c) / 16;
+        __m512 acc[4][4];
+        for (int h = 0; h < 4; h++)
+            for (int k = 0; k < 4; k++)
+                acc[h][k] = h < n && k < width ? _mm512_mul_ps(_mm512_loadu_ps(o + h * d + c + 16 * k), _mm512_set1_ps(correction[h])) : _mm512_setzero_ps();
+        for (int i = 0; i < count; i++)
+        {
+            const uint8_t* row = tiles[i] + c * eb;
+            int rows = i == count - 1 ? last_valid : ATT_SLOTS;
+            const float* wi = w + i * ATT_SLOTS;
+            for (int r = 0; r < rows; r++, row += row_bytes)
+            {
+                __m512 v0 = kv_load(row, f16);
+                __m512 v1 = width > 1 ? kv_load(row + 16 * eb, f16) : v0;
+                __m512 v2 = width > 2 ? kv_load(row + 32 * eb, f16) : v0;
+                __m512 v3 = width > 3 ? kv_load(row + 48 * eb, f16) : v0;
+                for (int h = 0; h < 4; h++)
+                {
+                    if (h >= n) break;
+                    __m512 p = _mm512_set1_ps(wi[h * w_stride + r]);
+                    acc[h][0] = _mm512_fmadd_ps(p, v0, acc[h][0]);
+                    if (width > 1) acc[h][1] = _mm512_fmadd_ps(p, v1, acc[h][1]);
+                    if (width > 2) acc[h][2] = _mm512_fmadd_ps(p, v2, acc[h][2]);
+                    if (width > 3) acc[h][3] = _mm512_fmadd_ps(p, v3, acc[h][3]);
+                }
+            }
+        }
+        for (int h = 0; h < n; h++)
+            for (int k = 0; k < width; k++) _mm512_storeu_ps(o + h * d + c + 16 * k, acc[h][k]);
+    }
+}
+
+// Decode attention of one query token against tiles [t0, t1) of its block table, every KV head, in spans of up to
+// eight tiles: each span's scores for all heads (K read block by block, all KV heads of a block together, so a thread
+// reads whole blocks front to back), one softmax per head, then the values head by head (the span's V was requested
+// during its scores). Leaves, for each query head h (= kvHead·group + g), the unnormalized output o[h·d ..], its
+// maximum score m[h] and weight sum s[h]; chunks of one sequence merge in the caller.
+static inline __attribute__((always_inline)) void attend_decode(const float* q, const uint8_t* keys, const uint8_t* values, const int32_t* table,
+                                                                int32_t t0, int32_t t1, int32_t context, int32_t kv_heads, int32_t group, int d, int32_t f16,
+                                                                float scale, float* o, float* m, float* s, float* scratch)
+{
+    int eb = f16 ? 2 : 4, heads = kv_heads * group;
+    int64_t tile_bytes = (int64_t)ATT_SLOTS * d * eb, block_bytes = tile_bytes * kv_heads;
+    float* wide = scratch;                                   // [16][d]: an fp16 K tile widened
+    float* scores = scratch + ATT_SLOTS * d;                 // [heads][SPAN_TILES·16]
+    const int stride = ATT_SPAN_TILES * ATT_SLOTS;
+    const uint8_t* vt[ATT_SPAN_TILES];
+    float correction[4];
+    for (int h = 0; h < heads; h++)
+    {
+        m[h] = -__builtin_inff();
+        s[h] = 0;
+        for (int c = 0; c < d; c++) o[h * d + c] = 0;
+    }
+    int tiles = t1 - t0;
+    int spans = (tiles + ATT_SPAN_TILES - 1) / ATT_SPAN_TILES, span_length = (tiles + spans - 1) / spans;
+    for (int b = t0; b < t0 + 2 && b < t1; b++) prefetch_lines(keys + table[b] * block_bytes, (int)block_bytes);
+    for (int first = t0; first < t1; first += span_length)
+    {
+        int last = first + span_length < t1 ? first + span_length : t1, count = last - first;
+        int last_valid = context - (last - 1) * ATT_SLOTS < ATT_SLOTS ? context - (last - 1) * ATT_SLOTS : ATT_SLOTS;
+        for (int i = 0; i < count; i++)
+        {
+            int b = first + i, valid = context - b * ATT_SLOTS < ATT_SLOTS ? context - b * ATT_SLOTS : ATT_SLOTS;
+            const uint8_t* block_keys = keys + table[b] * block_bytes;
+            const uint8_t* ahead = b + 2 < t1 ? keys + table[b + 2] * block_bytes : 0;
+            const uint8_t* block_values = values + table[b] * block_bytes;
+            for (int kh = 0; kh < kv_heads; kh++)
+            {
+                if (ahead) prefetch_lines(ahead + kh * tile_bytes, (int)tile_bytes);
+                prefetch_lines(block_values + kh * tile_bytes, (int)tile_bytes);
+                const float* k = (const float*)(block_keys + kh * tile_bytes);
+                if (f16)
+                {
+                    const uint16_t* h16 = (const uint16_t*)(block_keys + kh * tile_bytes);
+                    for (int e = 0; e < valid * d; e += 16) _mm512_storeu_ps(wide + e, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(h16 + e))));
+                    k = wide;
+                }
+                for (int g = 0; g < group; g++)
+                {
+                    int h = kh * group + g;
+                    _mm512_storeu_ps(scores + h * stride + i * ATT_SLOTS, tile_scores(q + h * d, k, d, valid, scale));
+                }
+            }
+        }
+        int chunks = count;   // 16-score chunks in the span
+        for (int kh = 0; kh < kv_heads; kh++)
+        {
+            for (int i = 0; i < count; i++) vt[i] = values + table[first + i] * block_bytes + kh * tile_bytes;
+            // The next span's first K tiles of this head, while the values come from cache.
+            for (int b = last; b < last + 2 && b < t1; b++) prefetch_lines(keys + table[b] * block_bytes + kh * tile_bytes, (int)tile_bytes);
+            for (int g0 = 0; g0 < group; g0 += 4)
+            {
+                int n = group - g0 < 4 ? group - g0 : 4;
+                for (int j = 0; j < n; j++)
+                {
+                    int h = kh * group + g0 + j;
+                    float* sc = scores + h * stride;
+                    __m512 mx = _mm512_loadu_ps(sc);
+                    for (int c = 1; c < chunks; c++) mx = _mm512_max_ps(mx, _mm512_loadu_ps(sc + c * ATT_SLOTS));
+                    float old = m[h], span_max = _mm512_reduce_max_ps(mx), max = old > span_max ? old : span_max;
+                    __m512 shift = _mm512_set1_ps(max), sum = _mm512_setzero_ps();
+                    for (int c = 0; c < chunks; c++)
+                    {
+                        __m512 e = exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(sc + c * ATT_SLOTS), shift));
+                        _mm512_storeu_ps(sc + c * ATT_SLOTS, e);
+                        sum = _mm512_add_ps(sum, e);
+                    }
+                    float factor = old == max ? 1.0f : _mm512_cvtss_f32(exp_nonpositive(_mm512_set1_ps(old - max)));
+                    correction[j] = factor;
+                    m[h] = max;
+                    s[h] = s[h] * factor + _mm512_reduce_add_ps(sum);
+                }
+                int h0 = kh * group + g0;
+                sum_values(vt, count, last_valid, d, eb, f16, scores + h0 * stride, stride, n, correction, o + h0 * d);
+            }
+        }
+    }
+}
+
+SW_EXPORT void sw_attend_decode(const float* q, const uint8_t* keys, const uint8_t* values, const int32_t* table, int32_t t0, int32_t t1,
+                                int32_t context, int32_t kv_heads, int32_t group, int32_t d, int32_t f16, float scale,
+                                float* o, float* m, float* s, float* scratch)
+{
+    if (d == 64) attend_decode(q, keys, values, table, t0, t1, context, kv_heads, group, 64, f16, scale, o, m, s, scratch);
+    else if (d == 128) attend_decode(q, keys, values, table, t0, t1, context, kv_heads, group, 128, f16, scale, o, m, s, scratch);
+    else attend_decode(q, keys, values, table, t0, t1, context, kv_heads, group, d, f16, scale, o, m, s, scratch);
+}
 #pragma GCC pop_options

@@ -10,7 +10,9 @@ namespace Splitwise.Bench.Roofline;
 /// Decode attention (one query token, one GQA group) on one thread, the KV read from DRAM as in a forward pass: the
 /// pool holds enough layers' KV to defeat the caches and each pass reads the next layer's. Prints µs per KV head and the
 /// KV bytes per second it reached, beside the same with the KV cache-resident (one layer, repeated), and a whole layer's
-/// heads run over the pool from DRAM as the forward pass runs them ("pooled": time per KV head, all threads streaming).
+/// heads run over the pool from DRAM as the managed path runs them ("pooled": time per KV head, all threads streaming),
+/// and the same layer through <see cref="DecodeAttention"/> ("native": chunks of whole blocks, as a decode step runs it
+/// where the native kernel loads).
 /// </summary>
 public static unsafe class AttentionBench
 {
@@ -64,20 +66,38 @@ public static unsafe class AttentionBench
             return Stopwatch.GetElapsedTime(t0).TotalSeconds / kvHeads;
         }
 
-        for (int l = 0; l < layers; l++) { Pass(l); PooledPass(l); } // warm-up: JIT, page faults
+        // As the forward pass runs a decode step where the native kernel loads: chunks of blocks with every KV head.
+        using var decode = new DecodeAttention();
+        int[] contexts = [context + 1];
+        int[][] tables = [table];
+        bool native = DecodeAttention.Supports(new PagedKvView(keys.Pointer, values.Pointer, kvHeads, headDim, blockSize, f16));
+        double NativePass(int layer)
+        {
+            long layerOffset = layerBytes / 2 * layer;
+            var kv = new PagedKvView((byte*)keys.Pointer + layerOffset, (byte*)values.Pointer + layerOffset, kvHeads, headDim, blockSize, f16);
+            long t0 = Stopwatch.GetTimestamp();
+            decode.Run((float*)query.Pointer, queryDim, contexts, tables, kv, groupSize, scale, (float*)result.Pointer, pool);
+            return Stopwatch.GetElapsedTime(t0).TotalSeconds / kvHeads;
+        }
+
+        for (int l = 0; l < layers; l++) { Pass(l); PooledPass(l); if (native) NativePass(l); } // warm-up: JIT, page faults
         var cold = new double[repetitions];
         var hot = new double[repetitions];
         var pooled = new double[repetitions];
+        var split = new double[repetitions];
         for (int r = 0; r < repetitions; r++)
         {
             cold[r] = Pass(r % layers);
             pooled[r] = PooledPass((r + layers / 2) % layers);
+            if (native) split[r] = NativePass((r + layers / 3) % layers);
             hot[r] = Pass(0);
             hot[r] = Pass(0);
         }
         double perHeadBytes = layerBytes / (double)kvHeads;
         output.WriteLine($"decode attention, context {context}, head_dim {headDim}, group {groupSize}, {(f16 ? "F16" : "F32")} KV, {repetitions} reps (DRAM and cache: one thread; pooled: {WorkerPool.Shared.ThreadCount} threads):");
-        foreach (var (name, times) in new[] { ("DRAM", cold), ("cache", hot), ($"pooled", pooled) })
+        var rows = new List<(string, double[])> { ("DRAM", cold), ("cache", hot), ("pooled", pooled) };
+        if (native) rows.Add(("native", split));
+        foreach (var (name, times) in rows)
         {
             Array.Sort(times);
             double median = times[times.Length / 2], min = times[0];
