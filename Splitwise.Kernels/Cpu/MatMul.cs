@@ -93,13 +93,13 @@ public static unsafe partial class MatMul
     }
 
     /// <summary>
-    /// Rows per chunk of one matrix in a job that reads <paramref name="jobBytes"/> in all: about 8 chunks per thread
-    /// over the whole job, so chunks weigh the same whichever matrix they fall in and a slow core does not hold up the
-    /// step, but at least 16 KB each so handing chunks out stays cheap. Rounded up to a multiple of <paramref name="multiple"/>.
+    /// Rows per chunk of one matrix in a job that reads <paramref name="jobBytes"/> in all: about
+    /// <paramref name="chunksPerThread"/> chunks per thread over the whole job (so chunks weigh the same whichever matrix
+    /// they fall in), at least 16 KB each, rounded up to a multiple of <paramref name="multiple"/>.
     /// </summary>
-    private static int ChunkRows(WeightMatrix w, long jobBytes, WorkerPool pool, int multiple = 1)
+    private static int ChunkRows(WeightMatrix w, long jobBytes, WorkerPool pool, int multiple = 1, int chunksPerThread = 8)
     {
-        long chunkBytes = Math.Max(16384, jobBytes / Math.Max(1, pool.ThreadCount * 8));
+        long chunkBytes = Math.Max(16384, jobBytes / Math.Max(1, pool.ThreadCount * chunksPerThread));
         long rows = Math.Max(1, (chunkBytes + w.RowBytes - 1) / w.RowBytes);
         rows = (rows + multiple - 1) / multiple * multiple;
         return (int)Math.Min(rows, w.Rows);
