@@ -18,7 +18,7 @@ for spec in inputs:
         label = next((v for k, v in names.items() if k in m["tag"]), tag or path)
         points.append((label, m["model"], float(m["bw"]), float(m["frac"])))
 
-W, H, L, R, T, B = 720, 440, 70, 170, 40, 60
+W, H, L, R, T, B = 860, 440, 70, 250, 40, 60
 xs = [p[2] for p in points]; x0, x1 = min(25, min(xs) - 1), max(60, max(xs) + 1)
 y0, y1 = 60, 105
 sx = lambda x: L + (x - x0) / (x1 - x0) * (W - L - R)
