@@ -225,12 +225,14 @@ SW_EXPORT void sw_f16_gemv_rows(const uint8_t* w, int64_t row_bytes, int32_t row
 
 // dst[i] = src[i] widened, for i < count: an fp16 KV tile for attention, one instruction per 16 values where the
 // managed conversion takes about seven.
-SW_EXPORT void sw_f16_to_f32(const uint16_t* src, float* dst, int32_t count)
+static inline __attribute__((always_inline)) void f16_widen(const uint16_t* src, float* dst, int32_t count)
 {
     int32_t i = 0;
     for (; i + 16 <= count; i += 16) _mm512_storeu_ps(dst + i, f16_load(src + i));
     for (; i < count; i++) dst[i] = _cvtsh_ss(src[i]);
 }
+
+SW_EXPORT void sw_f16_to_f32(const uint16_t* src, float* dst, int32_t count) { f16_widen(src, dst, count); }
 
 #pragma GCC pop_options
 
@@ -265,7 +267,13 @@ static inline __attribute__((always_inline)) __m512 exp_nonpositive(__m512 x)
 
 static inline __attribute__((always_inline)) __m512 kv_load(const uint8_t* p, int f16)
 {
-    return f16 ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)p)) : _mm512_loadu_ps((const float*)p);
+    return f16 ? f16_load((const uint16_t*)p) : _mm512_loadu_ps((const float*)p);
+}
+
+// Positions of tile b that the context reaches: 16 but in its last tile.
+static inline __attribute__((always_inline)) int tile_slots(int32_t context, int b)
+{
+    return context - b * ATT_SLOTS < ATT_SLOTS ? context - b * ATT_SLOTS : ATT_SLOTS;
 }
 
 static inline __attribute__((always_inline)) void prefetch_lines(const uint8_t* p, int bytes)
@@ -368,10 +376,10 @@ static inline __attribute__((always_inline)) void attend_decode(const float* q, 
     for (int first = t0; first < t1; first += span_length)
     {
         int last = first + span_length < t1 ? first + span_length : t1, count = last - first;
-        int last_valid = context - (last - 1) * ATT_SLOTS < ATT_SLOTS ? context - (last - 1) * ATT_SLOTS : ATT_SLOTS;
+        int last_valid = tile_slots(context, last - 1);
         for (int i = 0; i < count; i++)
         {
-            int b = first + i, valid = context - b * ATT_SLOTS < ATT_SLOTS ? context - b * ATT_SLOTS : ATT_SLOTS;
+            int b = first + i, valid = tile_slots(context, b);
             const uint8_t* block_keys = keys + table[b] * block_bytes;
             const uint8_t* ahead = b + 2 < t1 ? keys + table[b + 2] * block_bytes : 0;
             const uint8_t* block_values = values + table[b] * block_bytes;
@@ -382,8 +390,7 @@ static inline __attribute__((always_inline)) void attend_decode(const float* q, 
                 const float* k = (const float*)(block_keys + kh * tile_bytes);
                 if (f16)
                 {
-                    const uint16_t* h16 = (const uint16_t*)(block_keys + kh * tile_bytes);
-                    for (int e = 0; e < valid * d; e += 16) _mm512_storeu_ps(wide + e, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i*)(h16 + e))));
+                    f16_widen((const uint16_t*)k, wide, valid * d);
                     k = wide;
                 }
                 for (int g = 0; g < group; g++)
@@ -393,7 +400,6 @@ static inline __attribute__((always_inline)) void attend_decode(const float* q, 
                 }
             }
         }
-        int chunks = count;   // 16-score chunks in the span
         for (int kh = 0; kh < kv_heads; kh++)
         {
             for (int i = 0; i < count; i++) vt[i] = values + table[first + i] * block_bytes + kh * tile_bytes;
@@ -407,10 +413,10 @@ static inline __attribute__((always_inline)) void attend_decode(const float* q, 
                     int h = kh * group + g0 + j;
                     float* sc = scores + h * stride;
                     __m512 mx = _mm512_loadu_ps(sc);
-                    for (int c = 1; c < chunks; c++) mx = _mm512_max_ps(mx, _mm512_loadu_ps(sc + c * ATT_SLOTS));
+                    for (int c = 1; c < count; c++) mx = _mm512_max_ps(mx, _mm512_loadu_ps(sc + c * ATT_SLOTS));
                     float old = m[h], span_max = _mm512_reduce_max_ps(mx), max = old > span_max ? old : span_max;
                     __m512 shift = _mm512_set1_ps(max), sum = _mm512_setzero_ps();
-                    for (int c = 0; c < chunks; c++)
+                    for (int c = 0; c < count; c++)
                     {
                         __m512 e = exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(sc + c * ATT_SLOTS), shift));
                         _mm512_storeu_ps(sc + c * ATT_SLOTS, e);
