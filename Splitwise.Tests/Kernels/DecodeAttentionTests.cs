@@ -88,8 +88,8 @@ public sealed unsafe class DecodeAttentionTests
         int elementBytes = f16 ? 2 : 4;
         var keys = new byte[elements * elementBytes];
         var values = new byte[elements * elementBytes];
-        Fill(keys, f16, random);
-        Fill(values, f16, random);
+        PagedAttentionTests.Fill(keys, f16, random);
+        PagedAttentionTests.Fill(values, f16, random);
         int heads = kvHeads * group, queryStride = heads * headDim + 3; // a stride wider than the heads, as in a real [T, QueryDim] buffer
         var query = Enumerable.Range(0, contexts.Length * queryStride).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         var output = new float[query.Length];
@@ -120,15 +120,6 @@ public sealed unsafe class DecodeAttentionTests
                         }
                     }
             }
-        }
-    }
-
-    private static void Fill(byte[] buffer, bool f16, Random random)
-    {
-        fixed (byte* p = buffer)
-        {
-            if (f16) for (int i = 0; i < buffer.Length / 2; i++) ((Half*)p)[i] = (Half)(random.NextDouble() * 4 - 2);
-            else for (int i = 0; i < buffer.Length / 4; i++) ((float*)p)[i] = (float)(random.NextDouble() * 4 - 2);
         }
     }
 }

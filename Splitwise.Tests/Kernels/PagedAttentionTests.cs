@@ -84,7 +84,8 @@ public unsafe class PagedAttentionTests
         }
     }
 
-    private static void Fill(byte[] buffer, bool f16, Random random)
+    /// <summary>Random K or V elements in [-2, 2), fp16 or fp32 (also <see cref="DecodeAttentionTests"/>' cache).</summary>
+    internal static void Fill(byte[] buffer, bool f16, Random random)
     {
         fixed (byte* p = buffer)
         {
