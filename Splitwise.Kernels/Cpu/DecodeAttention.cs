@@ -11,6 +11,7 @@ namespace Splitwise.Kernels.Cpu;
 /// ([kvHead][slot][d] is contiguous within a block) front to back; one chunk per KV head read a head's slice of every
 /// block, 2 KB out of each 8 KB, and left a one-sequence step with as many chunks as KV heads. In a two-core C test of
 /// a layer's cold KV (512 positions, 4 KV heads, fp16) whole blocks per thread read in 16 µs, head slices in 22-25.
+/// Within a chunk the kernel takes one block at a time, K then V, with an online softmax.
 /// Each chunk leaves its heads' unnormalized outputs, maximum scores and weight sums; the caller's thread merges a
 /// sequence's chunks afterwards (a few multiply-adds per head per chunk).
 /// </summary>
@@ -154,12 +155,12 @@ public sealed unsafe class DecodeAttention : IDisposable
         public int[] ChunkToken, ChunkStart, ChunkEnd;
         public float* Outputs, Maxima, Sums;
 
-        // The scratch (a widened K tile and a span's scores) is written before it is read.
+        // The scratch (a block's scores per head, then their corrections) is written before it is read.
         [SkipLocalsInit]
         public readonly void Execute(int chunk)
         {
             int t = ChunkToken[chunk], d = Kv.HeadDim;
-            float* scratch = stackalloc float[16 * d + Heads * 8 * 16];
+            float* scratch = stackalloc float[Heads * 17];
             fixed (int* table = BlockTables[t])
                 NativeKernels.AttendDecode(Query + (long)t * QueryStride, Kv.Keys, Kv.Values, table, ChunkStart[chunk], ChunkEnd[chunk],
                                            Contexts[t], Kv.KvHeadCount, Group, d, Kv.F16 ? 1 : 0, Scale,

@@ -19,7 +19,7 @@ namespace Splitwise.Kernels.Native;
 public static unsafe class NativeKernels
 {
     private const string ResourceName = "libsplitwise_native.so";
-    private const int AbiVersion = 4;
+    private const int AbiVersion = 5;
 
     /// <summary>
     /// sw_q8_0_rowlanes_vnni(firstRow, rowBytes, validRows, blocks, codes, scales, negSums, tokens, t0, t1, out):

@@ -19,7 +19,7 @@
 #define SW_EXPORT __attribute__((visibility("default")))
 
 // Bumped whenever an exported signature changes, so a stale library is refused instead of called wrongly.
-SW_EXPORT int32_t sw_native_abi_version(void) { return 4; }
+SW_EXPORT int32_t sw_native_abi_version(void) { return 5; }
 
 SW_EXPORT int32_t sw_cpu_has_avx512_vnni(void)
 {
@@ -223,27 +223,26 @@ SW_EXPORT void sw_f16_gemv_rows(const uint8_t* w, int64_t row_bytes, int32_t row
     for (int32_t r = 4 * quarter; r < rows; r++) f16_row((const uint16_t*)(w + (int64_t)r * row_bytes), cols, x, y + r, accumulate);
 }
 
-// dst[i] = src[i] widened, for i < count: an fp16 KV tile for attention, one instruction per 16 values where the
-// managed conversion takes about seven.
-static inline __attribute__((always_inline)) void f16_widen(const uint16_t* src, float* dst, int32_t count)
+// dst[i] = src[i] widened, for i < count: an fp16 KV tile for the managed attention, one instruction per 16 values where
+// the managed conversion takes about seven.
+SW_EXPORT void sw_f16_to_f32(const uint16_t* src, float* dst, int32_t count)
 {
     int32_t i = 0;
     for (; i + 16 <= count; i += 16) _mm512_storeu_ps(dst + i, f16_load(src + i));
     for (; i < count; i++) dst[i] = _cvtsh_ss(src[i]);
 }
 
-SW_EXPORT void sw_f16_to_f32(const uint16_t* src, float* dst, int32_t count) { f16_widen(src, dst, count); }
-
 #pragma GCC pop_options
 
 // Decode attention: one query token per sequence, fp32 or fp16 KV in 16-slot blocks laid out [block][kvHead][slot][d],
-// d a multiple of 16. Replaces PagedAttention's managed decode path where this library loads: the same spans and the
-// same fold of sixteen slots' products into one register, but fp16 values widened in the FMA's operand (vcvtph2ps,
-// which .NET lacks, so the managed path widens through scratch) and whole blocks read front to back.
+// d a multiple of 16. Replaces PagedAttention's managed decode path where this library loads. One pass over the blocks:
+// each block's K and V are used together (an online softmax per head), so a thread reads K and V as two streams front
+// to back; each K row is widened once and serves every query head of its group; fp16 values are widened in the FMA's
+// operand (vcvtph2ps, which .NET lacks).
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512dq,f16c,fma")
 
-enum { ATT_SLOTS = 16, ATT_SPAN_TILES = 8 };
+enum { ATT_SLOTS = 16, ATT_GROUP_STEP = 4, ATT_AHEAD_BLOCKS = 2, ATT_PREFETCH_STRIDE = 2048 };
 
 // e^x for x <= 0 (the softmax's shifted scores): VectorExp.NonPositive's range reduction and polynomial.
 static inline __attribute__((always_inline)) __m512 exp_nonpositive(__m512 x)
@@ -276,71 +275,99 @@ static inline __attribute__((always_inline)) int tile_slots(int32_t context, int
     return context - b * ATT_SLOTS < ATT_SLOTS ? context - b * ATT_SLOTS : ATT_SLOTS;
 }
 
-static inline __attribute__((always_inline)) void prefetch_lines(const uint8_t* p, int bytes)
+// One request per 2 KB of a block. It starts the hardware prefetcher on each stream early; requesting every line
+// cost more than it saved (a two-core C test of one cold layer, 512 positions: 34-36 µs against 20-22).
+static inline __attribute__((always_inline)) void prefetch_block(const uint8_t* p, int64_t bytes)
 {
-    for (int o = 0; o < bytes; o += 64) _mm_prefetch((const char*)p + o, _MM_HINT_T1);
+    for (int64_t o = 0; o < bytes; o += ATT_PREFETCH_STRIDE) _mm_prefetch((const char*)p + o, _MM_HINT_T1);
 }
 
-// 16 scores q·k[slot]·scale of one head against a tile of fp32 rows; slots from `valid` on are -inf.
-// Each slot's products sit in one register's lanes; four slots fold into one register (a 128-bit lane per slot
-// group), four of those into the 16 sums: no horizontal sum per slot.
-static inline __attribute__((always_inline)) __m512 tile_scores(const float* q, const float* k, int d, int valid, float scale)
+// Four registers of per-slot products → one whose 128-bit lane j holds slot j's partial sums.
+static inline __attribute__((always_inline)) __m512 fold4(__m512 a0, __m512 a1, __m512 a2, __m512 a3)
 {
-    __m512 quad[4];
+    __m512 ab = _mm512_add_ps(_mm512_unpacklo_ps(a0, a1), _mm512_unpackhi_ps(a0, a1));
+    __m512 ce = _mm512_add_ps(_mm512_unpacklo_ps(a2, a3), _mm512_unpackhi_ps(a2, a3));
+    return _mm512_add_ps(_mm512_shuffle_ps(ab, ce, 0x44), _mm512_shuffle_ps(ab, ce, 0xEE));
+}
+
+// Four folds of four slots each → the 16 slots' sums in slot order.
+static inline __attribute__((always_inline)) __m512 fold16(__m512 q0, __m512 q1, __m512 q2, __m512 q3)
+{
+    __m512 y01 = _mm512_add_ps(_mm512_shuffle_f32x4(q0, q1, 0x88), _mm512_shuffle_f32x4(q0, q1, 0xDD));
+    __m512 y23 = _mm512_add_ps(_mm512_shuffle_f32x4(q2, q3, 0x88), _mm512_shuffle_f32x4(q2, q3, 0xDD));
+    return _mm512_add_ps(_mm512_shuffle_f32x4(y01, y23, 0x88), _mm512_shuffle_f32x4(y01, y23, 0xDD));
+}
+
+// scores[h·16 + slot] = q_h·k[slot]·scale for n (<= 4) query heads of one KV head against one tile; slots from `valid`
+// on are -inf. Each K row is loaded (and widened) once for all n heads; each slot's products sit in one register's
+// lanes and fold sixteen slots into one register, with no horizontal sum per slot.
+static inline __attribute__((always_inline)) void tile_scores(const float* q, const uint8_t* k, int d, int f16, int n, int valid,
+                                                              float scale, float* scores)
+{
+    int eb = f16 ? 2 : 4;
+    __m512 quads[ATT_GROUP_STEP][4];
     for (int j = 0; j < 4; j++)
     {
-        __m512 a[4];
+        __m512 a[ATT_GROUP_STEP][4];
         for (int t = 0; t < 4; t++)
         {
-            const float* row = k + (4 * j + t) * d;
-            __m512 acc = _mm512_mul_ps(_mm512_loadu_ps(q), _mm512_loadu_ps(row));
-            for (int c = 16; c < d; c += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(q + c), _mm512_loadu_ps(row + c), acc);
-            a[t] = acc;
+            const uint8_t* row = k + (int64_t)(4 * j + t) * d * eb;
+            for (int h = 0; h < ATT_GROUP_STEP; h++) a[h][t] = _mm512_setzero_ps();
+            for (int c = 0; c < d; c += 16)
+            {
+                __m512 key = kv_load(row + c * eb, f16);
+                for (int h = 0; h < ATT_GROUP_STEP; h++)
+                    if (h < n) a[h][t] = _mm512_fmadd_ps(_mm512_loadu_ps(q + h * d + c), key, a[h][t]);
+            }
         }
-        __m512 ab = _mm512_add_ps(_mm512_unpacklo_ps(a[0], a[1]), _mm512_unpackhi_ps(a[0], a[1]));
-        __m512 ce = _mm512_add_ps(_mm512_unpacklo_ps(a[2], a[3]), _mm512_unpackhi_ps(a[2], a[3]));
-        quad[j] = _mm512_add_ps(_mm512_shuffle_ps(ab, ce, 0x44), _mm512_shuffle_ps(ab, ce, 0xEE));
+        for (int h = 0; h < ATT_GROUP_STEP; h++)
+            if (h < n) quads[h][j] = fold4(a[h][0], a[h][1], a[h][2], a[h][3]);
     }
-    __m512 y01 = _mm512_add_ps(_mm512_shuffle_f32x4(quad[0], quad[1], 0x88), _mm512_shuffle_f32x4(quad[0], quad[1], 0xDD));
-    __m512 y23 = _mm512_add_ps(_mm512_shuffle_f32x4(quad[2], quad[3], 0x88), _mm512_shuffle_f32x4(quad[2], quad[3], 0xDD));
-    __m512 sums = _mm512_add_ps(_mm512_shuffle_f32x4(y01, y23, 0x88), _mm512_shuffle_f32x4(y01, y23, 0xDD));
-    __mmask16 live = valid >= 16 ? 0xFFFF : (__mmask16)((1u << valid) - 1);
-    return _mm512_mask_mul_ps(_mm512_set1_ps(-__builtin_inff()), live, sums, _mm512_set1_ps(scale));
+    __mmask16 live = valid >= ATT_SLOTS ? 0xFFFF : (__mmask16)((1u << valid) - 1);
+    for (int h = 0; h < ATT_GROUP_STEP; h++)
+        if (h < n)
+            _mm512_storeu_ps(scores + h * ATT_SLOTS, _mm512_mask_mul_ps(_mm512_set1_ps(-__builtin_inff()), live,
+                                                                        fold16(quads[h][0], quads[h][1], quads[h][2], quads[h][3]), _mm512_set1_ps(scale)));
 }
 
-// o[h] = o[h]·correction[h] + Σ_slot w[h][slot]·V[slot] over a span's tiles, for up to four heads (n) of one KV head,
-// 64 columns at a time with every head's columns in registers; V rows widened in registers.
-static inline __attribute__((always_inline)) void sum_values(const uint8_t* const* tiles, int count, int last_valid, int d, int eb, int f16,
-                                                             const float* w, int w_stride, int n, const float* correction, float* o)
+// The head count as a constant, so that the accumulators of tile_scores stay in registers.
+static inline __attribute__((always_inline)) void tile_scores_n(const float* q, const uint8_t* k, int d, int f16, int n, int valid,
+                                                                float scale, float* scores)
 {
-    int row_bytes = d * eb;
+    if (n == 4) tile_scores(q, k, d, f16, 4, valid, scale, scores);
+    else if (n == 3) tile_scores(q, k, d, f16, 3, valid, scale, scores);
+    else if (n == 2) tile_scores(q, k, d, f16, 2, valid, scale, scores);
+    else tile_scores(q, k, d, f16, 1, valid, scale, scores);
+}
+
+// o[h] = o[h]·correction[h] + Σ_slot w[h·16 + slot]·V[slot] over the tile's first `rows` slots, for n (<= 4) heads of
+// one KV head, 64 columns at a time with every head's columns in registers; V rows widened in registers.
+static inline __attribute__((always_inline)) void tile_values(const uint8_t* tile, int rows, int d, int f16, const float* w, int n,
+                                                              const float* correction, float* o)
+{
+    int eb = f16 ? 2 : 4, row_bytes = d * eb;
     for (int c = 0; c < d; c += 64)
     {
         int width = d - c >= 64 ? 4 : (d - c) / 16;
-        __m512 acc[4][4];
-        for (int h = 0; h < 4; h++)
+        __m512 acc[ATT_GROUP_STEP][4];
+        for (int h = 0; h < ATT_GROUP_STEP; h++)
             for (int k = 0; k < 4; k++)
                 acc[h][k] = h < n && k < width ? _mm512_mul_ps(_mm512_loadu_ps(o + h * d + c + 16 * k), _mm512_set1_ps(correction[h])) : _mm512_setzero_ps();
-        for (int i = 0; i < count; i++)
+        const uint8_t* row = tile + c * eb;
+        for (int r = 0; r < rows; r++, row += row_bytes)
         {
-            const uint8_t* row = tiles[i] + c * eb;
-            int rows = i == count - 1 ? last_valid : ATT_SLOTS;
-            const float* wi = w + i * ATT_SLOTS;
-            for (int r = 0; r < rows; r++, row += row_bytes)
+            __m512 v0 = kv_load(row, f16);
+            __m512 v1 = width > 1 ? kv_load(row + 16 * eb, f16) : v0;
+            __m512 v2 = width > 2 ? kv_load(row + 32 * eb, f16) : v0;
+            __m512 v3 = width > 3 ? kv_load(row + 48 * eb, f16) : v0;
+            for (int h = 0; h < ATT_GROUP_STEP; h++)
             {
-                __m512 v0 = kv_load(row, f16);
-                __m512 v1 = width > 1 ? kv_load(row + 16 * eb, f16) : v0;
-                __m512 v2 = width > 2 ? kv_load(row + 32 * eb, f16) : v0;
-                __m512 v3 = width > 3 ? kv_load(row + 48 * eb, f16) : v0;
-                for (int h = 0; h < 4; h++)
-                {
-                    if (h >= n) break;
-                    __m512 p = _mm512_set1_ps(wi[h * w_stride + r]);
-                    acc[h][0] = _mm512_fmadd_ps(p, v0, acc[h][0]);
-                    if (width > 1) acc[h][1] = _mm512_fmadd_ps(p, v1, acc[h][1]);
-                    if (width > 2) acc[h][2] = _mm512_fmadd_ps(p, v2, acc[h][2]);
-                    if (width > 3) acc[h][3] = _mm512_fmadd_ps(p, v3, acc[h][3]);
-                }
+                if (h >= n) break;
+                __m512 p = _mm512_set1_ps(w[h * ATT_SLOTS + r]);
+                acc[h][0] = _mm512_fmadd_ps(p, v0, acc[h][0]);
+                if (width > 1) acc[h][1] = _mm512_fmadd_ps(p, v1, acc[h][1]);
+                if (width > 2) acc[h][2] = _mm512_fmadd_ps(p, v2, acc[h][2]);
+                if (width > 3) acc[h][3] = _mm512_fmadd_ps(p, v3, acc[h][3]);
             }
         }
         for (int h = 0; h < n; h++)
@@ -348,89 +375,62 @@ static inline __attribute__((always_inline)) void sum_values(const uint8_t* cons
     }
 }
 
-// Decode attention of one query token against tiles [t0, t1) of its block table, every KV head, in spans of up to
-// eight tiles: each span's scores for all heads (K read block by block, all KV heads of a block together, so a thread
-// reads whole blocks front to back), one softmax per head, then the values head by head (the span's V was requested
-// during its scores). Leaves, for each query head h (= kvHead·group + g), the unnormalized output o[h·d ..], its
-// maximum score m[h] and weight sum s[h]; chunks of one sequence merge in the caller.
+// Decode attention of one query token against tiles [t0, t1) of its block table, every KV head, block by block: the
+// block's scores for all heads, then per head the new running maximum, the old output's correction and the block's
+// weights, then the block's values. Leaves, for each query head h (= kvHead·group + g), the unnormalized output o[h·d ..],
+// its maximum score m[h] and weight sum s[h]; chunks of one sequence merge in the caller. scratch: heads·17 floats.
 static inline __attribute__((always_inline)) void attend_decode(const float* q, const uint8_t* keys, const uint8_t* values, const int32_t* table,
                                                                 int32_t t0, int32_t t1, int32_t context, int32_t kv_heads, int32_t group, int d, int32_t f16,
                                                                 float scale, float* o, float* m, float* s, float* scratch)
 {
     int eb = f16 ? 2 : 4, heads = kv_heads * group;
     int64_t tile_bytes = (int64_t)ATT_SLOTS * d * eb, block_bytes = tile_bytes * kv_heads;
-    float* wide = scratch;                                   // [16][d]: an fp16 K tile widened
-    float* scores = scratch + ATT_SLOTS * d;                 // [heads][SPAN_TILES·16]
-    const int stride = ATT_SPAN_TILES * ATT_SLOTS;
-    const uint8_t* vt[ATT_SPAN_TILES];
-    float correction[4];
+    float* w = scratch;                                  // [heads][16]: the block's scores, then its weights
+    float* correction = scratch + heads * ATT_SLOTS;     // [heads]
     for (int h = 0; h < heads; h++)
     {
         m[h] = -__builtin_inff();
         s[h] = 0;
         for (int c = 0; c < d; c++) o[h * d + c] = 0;
     }
-    int tiles = t1 - t0;
-    int spans = (tiles + ATT_SPAN_TILES - 1) / ATT_SPAN_TILES, span_length = (tiles + spans - 1) / spans;
-    for (int b = t0; b < t0 + 2 && b < t1; b++) prefetch_lines(keys + table[b] * block_bytes, (int)block_bytes);
-    for (int first = t0; first < t1; first += span_length)
+    for (int b = t0; b < t0 + ATT_AHEAD_BLOCKS && b < t1; b++)
     {
-        int last = first + span_length < t1 ? first + span_length : t1, count = last - first;
-        int last_valid = tile_slots(context, last - 1);
-        for (int i = 0; i < count; i++)
+        prefetch_block(keys + table[b] * block_bytes, block_bytes);
+        prefetch_block(values + table[b] * block_bytes, block_bytes);
+    }
+    for (int b = t0; b < t1; b++)
+    {
+        int valid = tile_slots(context, b);
+        const uint8_t* block_keys = keys + table[b] * block_bytes;
+        const uint8_t* block_values = values + table[b] * block_bytes;
+        if (b + ATT_AHEAD_BLOCKS < t1)
         {
-            int b = first + i, valid = tile_slots(context, b);
-            const uint8_t* block_keys = keys + table[b] * block_bytes;
-            const uint8_t* ahead = b + 2 < t1 ? keys + table[b + 2] * block_bytes : 0;
-            const uint8_t* block_values = values + table[b] * block_bytes;
-            for (int kh = 0; kh < kv_heads; kh++)
-            {
-                if (ahead) prefetch_lines(ahead + kh * tile_bytes, (int)tile_bytes);
-                prefetch_lines(block_values + kh * tile_bytes, (int)tile_bytes);
-                const float* k = (const float*)(block_keys + kh * tile_bytes);
-                if (f16)
-                {
-                    f16_widen((const uint16_t*)k, wide, valid * d);
-                    k = wide;
-                }
-                for (int g = 0; g < group; g++)
-                {
-                    int h = kh * group + g;
-                    _mm512_storeu_ps(scores + h * stride + i * ATT_SLOTS, tile_scores(q + h * d, k, d, valid, scale));
-                }
-            }
+            prefetch_block(keys + table[b + ATT_AHEAD_BLOCKS] * block_bytes, block_bytes);
+            prefetch_block(values + table[b + ATT_AHEAD_BLOCKS] * block_bytes, block_bytes);
         }
         for (int kh = 0; kh < kv_heads; kh++)
-        {
-            for (int i = 0; i < count; i++) vt[i] = values + table[first + i] * block_bytes + kh * tile_bytes;
-            // The next span's first K tiles of this head, while the values come from cache.
-            for (int b = last; b < last + 2 && b < t1; b++) prefetch_lines(keys + table[b] * block_bytes + kh * tile_bytes, (int)tile_bytes);
-            for (int g0 = 0; g0 < group; g0 += 4)
+            for (int g0 = 0; g0 < group; g0 += ATT_GROUP_STEP)
             {
-                int n = group - g0 < 4 ? group - g0 : 4;
-                for (int j = 0; j < n; j++)
-                {
-                    int h = kh * group + g0 + j;
-                    float* sc = scores + h * stride;
-                    __m512 mx = _mm512_loadu_ps(sc);
-                    for (int c = 1; c < count; c++) mx = _mm512_max_ps(mx, _mm512_loadu_ps(sc + c * ATT_SLOTS));
-                    float old = m[h], span_max = _mm512_reduce_max_ps(mx), max = old > span_max ? old : span_max;
-                    __m512 shift = _mm512_set1_ps(max), sum = _mm512_setzero_ps();
-                    for (int c = 0; c < count; c++)
-                    {
-                        __m512 e = exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(sc + c * ATT_SLOTS), shift));
-                        _mm512_storeu_ps(sc + c * ATT_SLOTS, e);
-                        sum = _mm512_add_ps(sum, e);
-                    }
-                    float factor = old == max ? 1.0f : _mm512_cvtss_f32(exp_nonpositive(_mm512_set1_ps(old - max)));
-                    correction[j] = factor;
-                    m[h] = max;
-                    s[h] = s[h] * factor + _mm512_reduce_add_ps(sum);
-                }
-                int h0 = kh * group + g0;
-                sum_values(vt, count, last_valid, d, eb, f16, scores + h0 * stride, stride, n, correction, o + h0 * d);
+                int h = kh * group + g0, n = group - g0 < ATT_GROUP_STEP ? group - g0 : ATT_GROUP_STEP;
+                tile_scores_n(q + h * d, block_keys + kh * tile_bytes, d, f16, n, valid, scale, w + h * ATT_SLOTS);
             }
+        for (int h = 0; h < heads; h++)
+        {
+            __m512 scores = _mm512_loadu_ps(w + h * ATT_SLOTS);
+            float old = m[h], block_max = _mm512_reduce_max_ps(scores), max = old > block_max ? old : block_max;
+            __m512 e = exp_nonpositive(_mm512_sub_ps(scores, _mm512_set1_ps(max)));
+            _mm512_storeu_ps(w + h * ATT_SLOTS, e);
+            float factor = old == max ? 1.0f : _mm512_cvtss_f32(exp_nonpositive(_mm512_set1_ps(old - max)));
+            correction[h] = factor;
+            m[h] = max;
+            s[h] = s[h] * factor + _mm512_reduce_add_ps(e);
         }
+        for (int kh = 0; kh < kv_heads; kh++)
+            for (int g0 = 0; g0 < group; g0 += ATT_GROUP_STEP)
+            {
+                int h = kh * group + g0, n = group - g0 < ATT_GROUP_STEP ? group - g0 : ATT_GROUP_STEP;
+                tile_values(block_values + kh * tile_bytes, valid, d, f16, w + h * ATT_SLOTS, n, correction + h, o + h * d);
+            }
     }
 }
 

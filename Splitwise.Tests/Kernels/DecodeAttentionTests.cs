@@ -9,9 +9,9 @@ namespace Splitwise.Tests.Kernels;
 /// <summary>
 /// The native decode attention (chunks of KV blocks with every KV head, merged per sequence) against the full-softmax
 /// reference: head sizes of one to sixteen vectors (16, 64 and 128 take the kernel's constant-size copies, 48 and 256
-/// the general one), groups of 1 to 8 (one and two sets of four heads in the value pass), fp32 and fp16 KV, contexts
-/// that end inside and on a block, one span and several, batches of sequences of different lengths through shuffled
-/// block tables, and pools of 1 to 3 threads (so a sequence is one chunk or several, and chunks split spans unevenly).
+/// the general one), groups of 1 to 8 (one and two sets of up to four heads in the score and value passes), fp32 and
+/// fp16 KV, contexts that end inside and on a block, batches of sequences of different lengths through shuffled block
+/// tables, and pools of 1 to 3 threads (so a sequence is one chunk or several, and chunks split it unevenly).
 /// Tolerance: 1e-5 absolute + 1e-4 relative, as the managed kernel's (fp32 sums in another order).
 /// </summary>
 public sealed unsafe class DecodeAttentionTests
@@ -45,6 +45,20 @@ public sealed unsafe class DecodeAttentionTests
         Check(64, 2, 3, f16: true, [past, past, past, past, past], pool);
     }
 
+    /// <summary>
+    /// The kernel computes scores for whole 16-slot tiles and masks the slots past the context: whatever those slots
+    /// hold (here NaN, which would poison any sum it reached) must not reach the output.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Ignores_what_the_slots_past_the_context_hold(bool f16)
+    {
+        if (NativeKernels.AttendDecode == null) return;
+        using var pool = new WorkerPool(2);
+        Check(64, 2, 3, f16, [37, 5, 250], pool, poisonTail: true);
+    }
+
     /// <summary>The kernel ships in the same library as the fp16 GEMV: where that loads, this must too.</summary>
     [Fact]
     public void Loads_wherever_the_fp16_gemv_does()
@@ -72,7 +86,7 @@ public sealed unsafe class DecodeAttentionTests
         Assert.Contains("need 3 blocks", error.Message);
     }
 
-    private static void Check(int headDim, int kvHeads, int group, bool f16, int[] contexts, WorkerPool pool)
+    private static void Check(int headDim, int kvHeads, int group, bool f16, int[] contexts, WorkerPool pool, bool poisonTail = false)
     {
         var random = new Random(headDim * 1000 + kvHeads * 100 + group * 10 + contexts.Length);
         int blocks = contexts.Sum(c => (c + 15) / 16);
@@ -90,6 +104,18 @@ public sealed unsafe class DecodeAttentionTests
         var values = new byte[elements * elementBytes];
         PagedAttentionTests.Fill(keys, f16, random);
         PagedAttentionTests.Fill(values, f16, random);
+        if (poisonTail)
+            for (int t = 0; t < contexts.Length; t++)
+                for (int slot = contexts[t] % 16; slot is > 0 and < 16; slot++)
+                    for (int kvHead = 0; kvHead < kvHeads; kvHead++)
+                    {
+                        long first = (((long)tables[t][^1] * kvHeads + kvHead) * 16 + slot) * headDim;
+                        for (long i = first; i < first + headDim; i++)
+                        {
+                            if (f16) { SetHalf(keys, i, Half.NaN); SetHalf(values, i, Half.NaN); }
+                            else { SetSingle(keys, i, float.NaN); SetSingle(values, i, float.NaN); }
+                        }
+                    }
         int heads = kvHeads * group, queryStride = heads * headDim + 3; // a stride wider than the heads, as in a real [T, QueryDim] buffer
         var query = Enumerable.Range(0, contexts.Length * queryStride).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         var output = new float[query.Length];
@@ -122,4 +148,7 @@ public sealed unsafe class DecodeAttentionTests
             }
         }
     }
+
+    private static void SetHalf(byte[] buffer, long index, Half value) => BitConverter.TryWriteBytes(buffer.AsSpan((int)(index * 2), 2), value);
+    private static void SetSingle(byte[] buffer, long index, float value) => BitConverter.TryWriteBytes(buffer.AsSpan((int)(index * 4), 4), value);
 }
