@@ -268,6 +268,12 @@ public static unsafe partial class MatMul
                 MultiTokenQ8_0(part, r0, r1, blocks);
                 return;
             }
+            if (type is WeightType.Q8_0 or WeightType.Q4_0 && _n == 1 && _level == Level.Avx512 && Native.NativeKernels.VnniAvailable)
+            {
+                Native.NativeKernels.QuantGemvRows(w.Row(r0), w.RowBytes, r1 - r0, blocks, type == WeightType.Q4_0 ? 1 : 0,
+                                                   _xa!.RowValues(0), _xa.RowScales(0), part.Y + r0, _accumulate ? 1 : 0);
+                return;
+            }
             if (type == WeightType.F16 && _n == 1 && _level == Level.Avx512 && Native.NativeKernels.F16Available)
             {
                 Native.NativeKernels.F16GemvRows(w.Row(r0), w.RowBytes, r1 - r0, cols, _x, part.Y + r0, _accumulate ? 1 : 0);

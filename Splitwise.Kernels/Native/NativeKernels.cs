@@ -5,12 +5,13 @@ using unsafe Q8_0RowLanesFn = delegate* unmanaged<byte*, long, int, int, sbyte*,
 using unsafe F16GemvRowsFn = delegate* unmanaged<byte*, long, int, int, float*, float*, int, void>;
 // A few hundred nanoseconds of work per call at most, so without the GC transition (the callee never blocks or calls back).
 using unsafe F16ToF32Fn = delegate* unmanaged[SuppressGCTransition]<ushort*, float*, int, void>;
+using unsafe QuantGemvRowsFn = delegate* unmanaged<byte*, long, int, int, int, sbyte*, float*, float*, int, void>;
 using unsafe AttendDecodeFn = delegate* unmanaged<float*, byte*, byte*, int*, int, int, int, int, int, int, int, float, float*, float*, float*, float*, void>;
 
 namespace Splitwise.Kernels.Native;
 
 /// <summary>
-/// The native kernel library (Native/native_kernels.c: the AVX-512 VNNI Q8_0 GEMM tile, the fp16 GEMV and fp16 widening, decode attention, the
+/// The native kernel library (Native/native_kernels.c: the AVX-512 VNNI Q8_0 GEMM tile and Q8_0/Q4_0 GEMV, the fp16 GEMV and fp16 widening, decode attention, the
 /// loops that need instructions .NET does not expose), compiled at build time and embedded in this assembly. Loaded
 /// once, on first use, from a content-named copy in the temp folder; if anything is missing (no C compiler at build
 /// time, another OS, a CPU without AVX-512 or VNNI, SPLITWISE_NATIVE=off) the entry point is null and the managed
@@ -19,13 +20,19 @@ namespace Splitwise.Kernels.Native;
 public static unsafe class NativeKernels
 {
     private const string ResourceName = "libsplitwise_native.so";
-    private const int AbiVersion = 5;
+    private const int AbiVersion = 6;
 
     /// <summary>
     /// sw_q8_0_rowlanes_vnni(firstRow, rowBytes, validRows, blocks, codes, scales, negSums, tokens, t0, t1, out):
     /// one 16-row Q8_0 tile × tokens [t0, t1); see the C source for the layouts.
     /// </summary>
     internal static Q8_0RowLanesFn Q8_0RowLanes { get; }
+
+    /// <summary>
+    /// sw_quant_gemv_rows(w, rowBytes, rows, blocks, q4, codes, scales, y, accumulate): y[r] = (or +=) row r · x for a
+    /// Q8_0 (q4 = 0) or Q4_0 (q4 = 1) matrix slice and one token's int8 activation blocks; VNNI.
+    /// </summary>
+    internal static QuantGemvRowsFn QuantGemvRows { get; }
 
     /// <summary>sw_f16_gemv_rows(w, rowBytes, rows, cols, x, y, accumulate): y[r] = (or +=) row r · x for an fp16 matrix slice.</summary>
     internal static F16GemvRowsFn F16GemvRows { get; }
@@ -40,21 +47,22 @@ public static unsafe class NativeKernels
     /// </summary>
     internal static AttendDecodeFn AttendDecode { get; }
 
-    /// <summary>Whether the VNNI kernels are loaded and this CPU runs them.</summary>
+    /// <summary>Whether the VNNI kernels (the Q8_0 GEMM tile, the Q8_0/Q4_0 GEMV) are loaded and this CPU runs them.</summary>
     public static bool VnniAvailable => Q8_0RowLanes != null;
 
     /// <summary>Whether the native fp16 GEMV and fp16 widening are loaded and this CPU runs them (AVX-512).</summary>
     public static bool F16Available => F16GemvRows != null;
 
-    /// <summary>One line for logs: "native kernels: VNNI GEMM on, fp16 GEMV and decode attention on", or why they are off.</summary>
+    /// <summary>One line for logs: "native kernels: VNNI GEMM and GEMV on, fp16 GEMV and decode attention on", or why they are off.</summary>
     public static string Status { get; }
 
     static NativeKernels()
     {
         try
         {
-            Status = Load(out var rowLanes, out var f16, out var widen, out var attend);
+            Status = Load(out var rowLanes, out var quantGemv, out var f16, out var widen, out var attend);
             Q8_0RowLanes = rowLanes;
+            QuantGemvRows = quantGemv;
             F16GemvRows = f16;
             F16ToF32 = widen;
             AttendDecode = attend;
@@ -65,9 +73,11 @@ public static unsafe class NativeKernels
         }
     }
 
-    private static string Load(out Q8_0RowLanesFn rowLanes, out F16GemvRowsFn f16, out F16ToF32Fn widen, out AttendDecodeFn attend)
+    private static string Load(out Q8_0RowLanesFn rowLanes, out QuantGemvRowsFn quantGemv, out F16GemvRowsFn f16, out F16ToF32Fn widen,
+                               out AttendDecodeFn attend)
     {
         rowLanes = null;
+        quantGemv = null;
         f16 = null;
         widen = null;
         attend = null;
@@ -91,7 +101,8 @@ public static unsafe class NativeKernels
         var hasVnni = (delegate* unmanaged<int>)NativeLibrary.GetExport(library, "sw_cpu_has_avx512_vnni");
         if (hasVnni() == 0) return "native kernels: VNNI GEMM off (this CPU has no AVX-512 VNNI), fp16 GEMV and decode attention on";
         rowLanes = (Q8_0RowLanesFn)NativeLibrary.GetExport(library, "sw_q8_0_rowlanes_vnni");
-        return "native kernels: VNNI GEMM on, fp16 GEMV and decode attention on";
+        quantGemv = (QuantGemvRowsFn)NativeLibrary.GetExport(library, "sw_quant_gemv_rows");
+        return "native kernels: VNNI GEMM and GEMV on, fp16 GEMV and decode attention on";
     }
 
     /// <summary>

@@ -19,7 +19,7 @@
 #define SW_EXPORT __attribute__((visibility("default")))
 
 // Bumped whenever an exported signature changes, so a stale library is refused instead of called wrongly.
-SW_EXPORT int32_t sw_native_abi_version(void) { return 5; }
+SW_EXPORT int32_t sw_native_abi_version(void) { return 6; }
 
 SW_EXPORT int32_t sw_cpu_has_avx512_vnni(void)
 {
@@ -129,6 +129,135 @@ SW_EXPORT void sw_q8_0_rowlanes_vnni(
             SW_GROUP(9) SW_GROUP(10) SW_GROUP(11) SW_GROUP(12) SW_GROUP(13) SW_GROUP(14) SW_GROUP(15) SW_GROUP(16)
 #undef SW_GROUP
         }
+    }
+}
+
+// The Q8_0 and Q4_0 decode GEMV (one token): y[r] = (or +=) row r · x, x quantized to int8 blocks of 32 (codes, one
+// scale per block). vpdpbusd multiplies unsigned by signed bytes, so the weights go in unsigned (Q4_0's nibbles as they
+// are, Q8_0's codes + 128) and every int32 lane starts at -bias · Σ of its four activation codes (bias 8 or 128), which
+// takes the offset back out before the block's two scales apply. Two blocks per 512-bit step; four rows at a time, one
+// from each quarter of the slice, as in the fp16 GEMV, so each core reads four sequential streams.
+enum { Q8_0_BYTES = 34, Q4_0_BYTES = 18, QGEMV_ROWS = 4 };
+
+// neg[k] = -bias · (x[4k] + x[4k+1] + x[4k+2] + x[4k+3]) for the blocks' 8 lanes each.
+static inline __attribute__((always_inline)) void lane_offsets(const int8_t* x, int32_t blocks, int32_t bias, int32_t* neg)
+{
+    const __m512i ones = _mm512_set1_epi8(1);
+    const __m512i scale = _mm512_set1_epi32(-bias);
+    int32_t b = 0;
+    for (; b + 2 <= blocks; b += 2)
+        _mm512_storeu_si512(neg + b * 8, _mm512_mullo_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), ones, _mm512_loadu_si512(x + b * 32)), scale));
+    if (b < blocks)
+        _mm256_storeu_si256((__m256i*)(neg + b * 8), _mm256_mullo_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm512_castsi512_si256(ones),
+                                                                                           _mm256_loadu_si256((const __m256i*)(x + b * 32))),
+                                                                         _mm512_castsi512_si256(scale)));
+}
+
+// Two consecutive blocks' weights as 64 unsigned bytes in activation order: block 0's codes 0-31, then block 1's.
+static inline __attribute__((always_inline)) __m512i weights2(const uint8_t* blk, int q4)
+{
+    if (q4)
+    {
+        // Bytes j of a Q4_0 block hold codes j (low nibble) and j + 16 (high): each block's 16 bytes go in twice, the
+        // second copy shifted down four bits.
+        __m512i t = _mm512_mask_broadcast_i32x4(_mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i*)(blk + 2))), 0xFF00,
+                                                _mm_loadu_si128((const __m128i*)(blk + Q4_0_BYTES + 2)));
+        const __m512i shifts = _mm512_setr_epi64(0, 0, 0x0004000400040004LL, 0x0004000400040004LL, 0, 0, 0x0004000400040004LL, 0x0004000400040004LL);
+        return _mm512_and_si512(_mm512_srlv_epi16(t, shifts), _mm512_set1_epi8(0x0F));
+    }
+    __m512i t = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i*)(blk + 2))),
+                                   _mm256_loadu_si256((const __m256i*)(blk + Q8_0_BYTES + 2)), 1);
+    return _mm512_xor_si512(t, _mm512_set1_epi8((char)0x80));
+}
+
+// One block's weights as 32 unsigned bytes (the odd block at the end of a row).
+static inline __attribute__((always_inline)) __m256i weights1(const uint8_t* blk, int q4)
+{
+    if (q4)
+    {
+        __m128i v = _mm_loadu_si128((const __m128i*)(blk + 2));
+        __m256i t = _mm256_inserti128_si256(_mm256_castsi128_si256(v), _mm_srli_epi16(v, 4), 1);
+        return _mm256_and_si256(t, _mm256_set1_epi8(0x0F));
+    }
+    return _mm256_xor_si256(_mm256_loadu_si256((const __m256i*)(blk + 2)), _mm256_set1_epi8((char)0x80));
+}
+
+// The fp16 scales of blocks at p and p + block_bytes as eight lanes each.
+static inline __attribute__((always_inline)) __m512 scales2(const uint8_t* p, int block_bytes)
+{
+    __m256i h = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi16(*(const int16_t*)p)), _mm_set1_epi16(*(const int16_t*)(p + block_bytes)), 1);
+    return _mm512_cvtph_ps(h);
+}
+
+static inline __attribute__((always_inline)) void quant_rows4(const uint8_t* const* rows, int32_t blocks, int q4, const int8_t* x, const float* xs,
+                                                              const int32_t* neg, float* const* y, int32_t accumulate)
+{
+    const int bb = q4 ? Q4_0_BYTES : Q8_0_BYTES;
+    __m512 acc[QGEMV_ROWS];
+    for (int k = 0; k < QGEMV_ROWS; k++) acc[k] = _mm512_setzero_ps();
+    int32_t b = 0;
+    for (; b + 2 <= blocks; b += 2)
+    {
+        __m512i xv = _mm512_loadu_si512(x + b * 32), start = _mm512_loadu_si512(neg + b * 8);
+        __m512 xscale = _mm512_mask_blend_ps(0xFF00, _mm512_set1_ps(xs[b]), _mm512_set1_ps(xs[b + 1]));
+        for (int k = 0; k < QGEMV_ROWS; k++)
+        {
+            const uint8_t* p = rows[k] + (int64_t)b * bb;
+            __m512i dot = _mm512_dpbusd_epi32(start, weights2(p, q4), xv);
+            acc[k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(scales2(p, bb), xscale), acc[k]);
+        }
+    }
+    float tail[QGEMV_ROWS] = { 0 };
+    if (b < blocks)
+    {
+        __m256i xv = _mm256_loadu_si256((const __m256i*)(x + b * 32)), start = _mm256_loadu_si256((const __m256i*)(neg + b * 8));
+        for (int k = 0; k < QGEMV_ROWS; k++)
+        {
+            const uint8_t* p = rows[k] + (int64_t)b * bb;
+            __m256 dot = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(start, weights1(p, q4), xv));
+            tail[k] = _cvtsh_ss(*(const uint16_t*)p) * xs[b] * _mm512_reduce_add_ps(_mm512_zextps256_ps512(dot));
+        }
+    }
+    for (int k = 0; k < QGEMV_ROWS; k++)
+    {
+        float sum = _mm512_reduce_add_ps(acc[k]) + tail[k];
+        *y[k] = accumulate ? *y[k] + sum : sum;
+    }
+}
+
+// y[r] = (or +=) row r · x for rows [0, rows) of a Q8_0 (q4 = 0) or Q4_0 (q4 = 1) slice; x: blocks·32 int8 codes, xs
+// their per-block scales. Rows past the last multiple of four repeat the slice's first rows' pointers for the
+// unused stream slots and store nothing from them.
+SW_EXPORT void sw_quant_gemv_rows(const uint8_t* w, int64_t row_bytes, int32_t rows, int32_t blocks, int32_t q4, const int8_t* x,
+                                  const float* xs, float* y, int32_t accumulate)
+{
+    int32_t neg[blocks * 8 + 16];
+    lane_offsets(x, blocks, q4 ? 8 : 128, neg);
+    int32_t quarter = rows / QGEMV_ROWS;
+    const uint8_t* p[QGEMV_ROWS];
+    float* out[QGEMV_ROWS];
+    for (int32_t r = 0; r < quarter; r++)
+    {
+        for (int k = 0; k < QGEMV_ROWS; k++)
+        {
+            p[k] = w + (int64_t)(r + k * quarter) * row_bytes;
+            out[k] = y + r + k * quarter;
+        }
+        if (q4) quant_rows4(p, blocks, 1, x, xs, neg, out, accumulate);
+        else quant_rows4(p, blocks, 0, x, xs, neg, out, accumulate);
+    }
+    float spare[QGEMV_ROWS] = { 0 };
+    for (int32_t r = QGEMV_ROWS * quarter; r < rows; r += QGEMV_ROWS)
+    {
+        // The last rows % 4: one call with the missing streams pointed at the first of them, results dropped.
+        for (int k = 0; k < QGEMV_ROWS; k++)
+        {
+            int live = r + k < rows;
+            p[k] = w + (int64_t)(live ? r + k : r) * row_bytes;
+            out[k] = live ? y + r + k : spare + k;
+        }
+        if (q4) quant_rows4(p, blocks, 1, x, xs, neg, out, accumulate);
+        else quant_rows4(p, blocks, 0, x, xs, neg, out, accumulate);
     }
 }
 

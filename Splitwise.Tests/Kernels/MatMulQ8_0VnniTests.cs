@@ -39,7 +39,7 @@ public sealed unsafe class MatMulQ8_0VnniTests
             && CpuFeatures.Level == Level.Avx512
             && Environment.GetEnvironmentVariable("SPLITWISE_NATIVE") is null;
         Assert.Equal(cpuHasVnni, NativeKernels.VnniAvailable);
-        Assert.Contains(NativeKernels.VnniAvailable ? "VNNI GEMM on" : "off", NativeKernels.Status);
+        Assert.Contains(NativeKernels.VnniAvailable ? "VNNI GEMM and GEMV on" : "off", NativeKernels.Status);
         // Every AVX-512 CPU with the library loaded runs the fp16 GEMV too.
         if (cpuHasVnni) Assert.True(NativeKernels.F16Available, NativeKernels.Status);
     }
