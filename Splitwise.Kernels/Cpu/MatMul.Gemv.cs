@@ -274,9 +274,10 @@ public static unsafe partial class MatMul
                                                    _xa!.RowValues(0), _xa.RowScales(0), part.Y + r0, _accumulate ? 1 : 0);
                 return;
             }
-            if (type == WeightType.F16 && _n == 1 && _level == Level.Avx512 && Native.NativeKernels.F16Available)
+            if (type == WeightType.F16 && _level == Level.Avx512 && Native.NativeKernels.F16Available)
             {
-                Native.NativeKernels.F16GemvRows(w.Row(r0), w.RowBytes, r1 - r0, cols, _x, part.Y + r0, _accumulate ? 1 : 0);
+                if (_n == 1) Native.NativeKernels.F16GemvRows(w.Row(r0), w.RowBytes, r1 - r0, cols, _x, part.Y + r0, _accumulate ? 1 : 0);
+                else Native.NativeKernels.F16GemvTokens(w.Row(r0), w.RowBytes, r1 - r0, cols, _x, _n, part.Y + r0, rows, _accumulate ? 1 : 0);
                 return;
             }
             float* scratch = fused ? null : ThreadScratch.Floats(ThreadScratch.Slot.Row, cols);

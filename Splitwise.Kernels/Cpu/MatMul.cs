@@ -33,8 +33,18 @@ public static unsafe partial class MatMul
     /// from 2 tokens on (kernels --q8-paths, two threads, medians of five runs of 7: 2.90 vs 6.02 ms per 1B layer at 2
     /// tokens, 3.62 vs 5.40 at 4); at 1 token the GEMV stays ahead (2.12 vs 2.92 ms). docs/benchmarks/q8-small-batch.
     /// </summary>
-    internal static int GemmMinTokens(WeightType type, Level level)
-        => type == WeightType.Q8_0 && level == Level.Avx512 ? 2 : GemmMinTokens(type);
+    internal static int GemmMinTokens(WeightType type, Level level) => (type, level) switch
+    {
+        (WeightType.Q8_0, Level.Avx512) => 2,
+        (WeightType.F16, Level.Avx512) when Native.NativeKernels.F16Available => F16GemvMaxTokens + 1,
+        _ => GemmMinTokens(type),
+    };
+
+    /// <summary>
+    /// Most tokens the native fp16 GEMV takes at AVX-512 before the GEMM: the GEMM widens every weight into fp32 panels
+    /// per call, which a batch of a few tokens does not repay, while the GEMV widens each piece once for up to eight tokens.
+    /// </summary>
+    internal const int F16GemvMaxTokens = 32;
 
     /// <summary>Which GEMM kernel a Q8_0 product takes (comparisons and tests; <c>Auto</c> is what the engine gets).</summary>
     internal enum Q8_0Gemm { Auto, Fp32Panels, Int16Panels, RowLanes, Vnni }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 
 using unsafe Q8_0RowLanesFn = delegate* unmanaged<byte*, long, int, int, sbyte*, float*, int*, int, int, int, float*, void>;
 using unsafe F16GemvRowsFn = delegate* unmanaged<byte*, long, int, int, float*, float*, int, void>;
+using unsafe F16GemvTokensFn = delegate* unmanaged<byte*, long, int, int, float*, int, float*, long, int, void>;
 // A few hundred nanoseconds of work per call at most, so without the GC transition (the callee never blocks or calls back).
 using unsafe F16ToF32Fn = delegate* unmanaged[SuppressGCTransition]<ushort*, float*, int, void>;
 using unsafe QuantGemvRowsFn = delegate* unmanaged<byte*, long, int, int, int, sbyte*, float*, float*, int, void>;
@@ -20,7 +21,7 @@ namespace Splitwise.Kernels.Native;
 public static unsafe class NativeKernels
 {
     private const string ResourceName = "libsplitwise_native.so";
-    private const int AbiVersion = 6;
+    private const int AbiVersion = 7;
 
     /// <summary>
     /// sw_q8_0_rowlanes_vnni(firstRow, rowBytes, validRows, blocks, codes, scales, negSums, tokens, t0, t1, out):
@@ -36,6 +37,12 @@ public static unsafe class NativeKernels
 
     /// <summary>sw_f16_gemv_rows(w, rowBytes, rows, cols, x, y, accumulate): y[r] = (or +=) row r · x for an fp16 matrix slice.</summary>
     internal static F16GemvRowsFn F16GemvRows { get; }
+
+    /// <summary>
+    /// sw_f16_gemv_tokens(w, rowBytes, rows, cols, x, n, y, yStride, accumulate): y[t·yStride + r] = (or +=) row r · x_t
+    /// for an fp16 matrix slice and n tokens x_t = x + t·cols (batched decode).
+    /// </summary>
+    internal static F16GemvTokensFn F16GemvTokens { get; }
 
     /// <summary>sw_f16_to_f32(src, dst, count): dst[i] = src[i] widened to fp32 (attention's fp16 KV tiles).</summary>
     internal static F16ToF32Fn F16ToF32 { get; }
@@ -60,10 +67,11 @@ public static unsafe class NativeKernels
     {
         try
         {
-            Status = Load(out var rowLanes, out var quantGemv, out var f16, out var widen, out var attend);
+            Status = Load(out var rowLanes, out var quantGemv, out var f16, out var f16Tokens, out var widen, out var attend);
             Q8_0RowLanes = rowLanes;
             QuantGemvRows = quantGemv;
             F16GemvRows = f16;
+            F16GemvTokens = f16Tokens;
             F16ToF32 = widen;
             AttendDecode = attend;
         }
@@ -73,9 +81,10 @@ public static unsafe class NativeKernels
         }
     }
 
-    private static string Load(out Q8_0RowLanesFn rowLanes, out QuantGemvRowsFn quantGemv, out F16GemvRowsFn f16, out F16ToF32Fn widen,
-                               out AttendDecodeFn attend)
+    private static string Load(out Q8_0RowLanesFn rowLanes, out QuantGemvRowsFn quantGemv, out F16GemvRowsFn f16, out F16GemvTokensFn f16Tokens,
+                               out F16ToF32Fn widen, out AttendDecodeFn attend)
     {
+        f16Tokens = null;
         rowLanes = null;
         quantGemv = null;
         f16 = null;
@@ -96,6 +105,7 @@ public static unsafe class NativeKernels
         var version = (delegate* unmanaged<int>)NativeLibrary.GetExport(library, "sw_native_abi_version");
         if (version() != AbiVersion) return $"native kernels off: {path} has ABI {version()}, expected {AbiVersion}";
         f16 = (F16GemvRowsFn)NativeLibrary.GetExport(library, "sw_f16_gemv_rows");
+        f16Tokens = (F16GemvTokensFn)NativeLibrary.GetExport(library, "sw_f16_gemv_tokens");
         widen = (F16ToF32Fn)NativeLibrary.GetExport(library, "sw_f16_to_f32");
         attend = (AttendDecodeFn)NativeLibrary.GetExport(library, "sw_attend_decode");
         var hasVnni = (delegate* unmanaged<int>)NativeLibrary.GetExport(library, "sw_cpu_has_avx512_vnni");

@@ -19,7 +19,7 @@
 #define SW_EXPORT __attribute__((visibility("default")))
 
 // Bumped whenever an exported signature changes, so a stale library is refused instead of called wrongly.
-SW_EXPORT int32_t sw_native_abi_version(void) { return 6; }
+SW_EXPORT int32_t sw_native_abi_version(void) { return 7; }
 
 SW_EXPORT int32_t sw_cpu_has_avx512_vnni(void)
 {
@@ -350,6 +350,87 @@ SW_EXPORT void sw_f16_gemv_rows(const uint8_t* w, int64_t row_bytes, int32_t row
         f16_rows4(h, cols, x, out, accumulate);
     }
     for (int32_t r = 4 * quarter; r < rows; r++) f16_row((const uint16_t*)(w + (int64_t)r * row_bytes), cols, x, y + r, accumulate);
+}
+
+// The fp16 GEMV for a few tokens (batched decode): y[t·y_stride + r] = (or +=) row r · x[t·cols ..] for t < n. Two rows
+// at a time against up to eight tokens: each 16-value piece of a row is widened once and feeds every token, and each
+// token's piece feeds both rows, so the loop runs on FMAs rather than on conversions or loads. The last cols % 16 go
+// through the same arithmetic zero-padded.
+enum { F16_MULTI_TOKENS = 8 };
+
+// One 16-value piece of each row against every token: acc[k][t] += w_k · x_t. A macro rather than a function: passed by
+// pointer, the accumulators went through the stack on every piece.
+#define SW_F16_PIECE(X, LIVE)                                                                \
+    _Pragma("GCC unroll 8") for (int t = 0; t < F16_MULTI_TOKENS; t++) if (t < n)             \
+    {                                                                                        \
+        __m512 xv = _mm512_maskz_loadu_ps((LIVE), (X) + (int64_t)t * cols);                  \
+        acc0[t] = _mm512_fmadd_ps(w0, xv, acc0[t]);                                          \
+        if (nr == 2) acc1[t] = _mm512_fmadd_ps(w1, xv, acc1[t]);                             \
+    }
+
+static inline __attribute__((always_inline)) void f16_multi(const uint16_t* const* rows, int nr, int32_t cols, const float* x, int n,
+                                                            float* const* y, int64_t y_stride, int32_t accumulate)
+{
+    __m512 acc0[F16_MULTI_TOKENS], acc1[F16_MULTI_TOKENS];
+#pragma GCC unroll 8
+    for (int t = 0; t < F16_MULTI_TOKENS; t++) acc0[t] = acc1[t] = _mm512_setzero_ps();
+    __m512 w0, w1 = _mm512_setzero_ps();
+    int32_t c = 0;
+    for (; c + 16 <= cols; c += 16)
+    {
+        w0 = f16_load(rows[0] + c);
+        if (nr == 2) w1 = f16_load(rows[1] + c);
+        SW_F16_PIECE(x + c, 0xFFFF)
+    }
+    if (c < cols)
+    {
+        // The rows' last cols % 16 values, zero-padded (a 16-bit masked load would need AVX-512 BW).
+        uint16_t tail[2][16] = { { 0 } };
+        for (int k = 0; k < nr; k++)
+            for (int32_t i = 0; i < cols - c; i++) tail[k][i] = rows[k][c + i];
+        w0 = f16_load(tail[0]);
+        w1 = f16_load(tail[1]);
+        SW_F16_PIECE(x + c, (__mmask16)((1u << (cols - c)) - 1))
+    }
+    for (int t = 0; t < n; t++)
+    {
+        float s0 = _mm512_reduce_add_ps(acc0[t]);
+        float* o0 = y[0] + t * y_stride;
+        *o0 = accumulate ? *o0 + s0 : s0;
+        if (nr == 2)
+        {
+            float s1 = _mm512_reduce_add_ps(acc1[t]);
+            float* o1 = y[1] + t * y_stride;
+            *o1 = accumulate ? *o1 + s1 : s1;
+        }
+    }
+}
+#undef SW_F16_PIECE
+
+// The row and token counts as constants, so that the accumulators stay in registers.
+static inline __attribute__((always_inline)) void f16_multi_n(const uint16_t* const* rows, int nr, int32_t cols, const float* x, int n,
+                                                              float* const* y, int64_t y_stride, int32_t accumulate)
+{
+#define SW_TOKENS(N) case N: if (nr == 2) f16_multi(rows, 2, cols, x, N, y, y_stride, accumulate); else f16_multi(rows, 1, cols, x, N, y, y_stride, accumulate); break;
+    switch (n) { SW_TOKENS(1) SW_TOKENS(2) SW_TOKENS(3) SW_TOKENS(4) SW_TOKENS(5) SW_TOKENS(6) SW_TOKENS(7) SW_TOKENS(8) }
+#undef SW_TOKENS
+}
+
+// y[t·y_stride + r] = (or +=) row r · x_t for rows [0, rows) of an fp16 slice and tokens t < n, x_t = x + t·cols.
+SW_EXPORT void sw_f16_gemv_tokens(const uint8_t* w, int64_t row_bytes, int32_t rows, int32_t cols, const float* x, int32_t n,
+                                  float* y, int64_t y_stride, int32_t accumulate)
+{
+    for (int32_t r = 0; r < rows; r += 2)
+    {
+        int nr = rows - r >= 2 ? 2 : 1;
+        const uint16_t* p[2] = { (const uint16_t*)(w + (int64_t)r * row_bytes), (const uint16_t*)(w + (int64_t)(r + nr - 1) * row_bytes) };
+        for (int32_t t = 0; t < n; t += F16_MULTI_TOKENS)
+        {
+            float* out[2] = { y + (int64_t)t * y_stride + r, y + (int64_t)t * y_stride + r + nr - 1 };
+            int count = n - t < F16_MULTI_TOKENS ? n - t : F16_MULTI_TOKENS;
+            f16_multi_n(p, nr, cols, x + (int64_t)t * cols, count, out, y_stride, accumulate);
+        }
+    }
 }
 
 // dst[i] = src[i] widened, for i < count: an fp16 KV tile for the managed attention, one instruction per 16 values where

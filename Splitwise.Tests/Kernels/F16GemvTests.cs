@@ -98,6 +98,50 @@ public sealed unsafe class F16GemvTests
     }
 
     /// <summary>
+    /// The batched-decode GEMV (sw_f16_gemv_tokens): rows two at a time (so 1 and 5 rows leave one over), tokens eight at a
+    /// time (2, 8, 9 and 17 tokens: one partial group, a full one, a full one and one left over), the odd column counts
+    /// above (a zero-padded last piece), storing and accumulating; y is [token][row] with a row stride wider than the slice.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 1, 2)]
+    [InlineData(7, 5, 8)]
+    [InlineData(17, 2, 9)]
+    [InlineData(33, 5, 17)]
+    [InlineData(64, 3, 9)]
+    [InlineData(4097, 5, 3)]
+    public void Native_token_gemv_matches_the_reference_storing_and_accumulating(int cols, int rows, int tokens)
+    {
+        if (!NativeKernels.F16Available) return;
+        var (halves, weights, _) = Data(cols, rows, 500 + cols + tokens);
+        var rng = new Random(cols * tokens);
+        var x = Enumerable.Range(0, tokens * cols).Select(_ => rng.NextSingle() * 2 - 1).ToArray();
+        int stride = rows + 3;
+        var y = new float[tokens * stride];
+        var accumulated = Enumerable.Range(0, tokens * stride).Select(i => i * 0.125f).ToArray();
+        fixed (ushort* h = halves)
+        fixed (float* xp = x, yp = y, ap = accumulated)
+        {
+            NativeKernels.F16GemvTokens((byte*)h, cols * 2L, rows, cols, xp, tokens, yp, stride, 0);
+            NativeKernels.F16GemvTokens((byte*)h, cols * 2L, rows, cols, xp, tokens, ap, stride, 1);
+        }
+        for (int t = 0; t < tokens; t++)
+            for (int r = 0; r < stride; r++)
+            {
+                int at = t * stride + r;
+                if (r >= rows)
+                {
+                    Assert.Equal(0f, y[at]);                 // past the slice: untouched
+                    Assert.Equal(at * 0.125f, accumulated[at]);
+                    continue;
+                }
+                var (expected, magnitude) = Reference(weights, r, cols, x.AsSpan(t * cols, cols).ToArray());
+                Assert.True(Math.Abs(y[at] - expected) <= 1e-6f * magnitude + 1e-30f, $"token {t} row {r} cols={cols}: {y[at]} vs {expected}");
+                Assert.True(Math.Abs(accumulated[at] - (expected + at * 0.125f)) <= 1e-6f * (magnitude + at) + 1e-30f,
+                            $"accumulated token {t} row {r}: {accumulated[at]}");
+            }
+    }
+
+    /// <summary>
     /// A row's sum is the same bits whether the slice puts it in a quad or leaves it over: the fused and separate GEMV
     /// jobs cut matrices into different slices, and their results are compared bit for bit.
     /// </summary>
