@@ -114,6 +114,10 @@ public sealed unsafe class LlamaForward : IDisposable
             int needBlocks = (end + _cache.BlockSize - 1) / _cache.BlockSize;
             if (batch.BlockTables[s].Length < needBlocks)
                 throw new ArgumentException($"Sequence {s} needs {needBlocks} KV blocks for {end} tokens, its block table has {batch.BlockTables[s].Length}.");
+            // The kernels index the cache with these ids unchecked: one past the end would read or write another process's memory.
+            for (int b = 0; b < needBlocks; b++)
+                if ((uint)batch.BlockTables[s][b] >= (uint)_cache.BlockCount)
+                    throw new ArgumentException($"Sequence {s}'s block table entry {b} is block {batch.BlockTables[s][b]}, outside the KV cache's {_cache.BlockCount} blocks.");
             foreach (var token in seq.Tokens)
                 if ((uint)token >= (uint)_config.VocabSize)
                     throw new ArgumentException($"Token id {token} is outside the vocabulary (0..{_config.VocabSize - 1}).");
