@@ -27,32 +27,32 @@ public static unsafe class NativeKernels
     /// sw_q8_0_rowlanes_vnni(firstRow, rowBytes, validRows, blocks, codes, scales, negSums, tokens, t0, t1, out):
     /// one 16-row Q8_0 tile × tokens [t0, t1); see the C source for the layouts.
     /// </summary>
-    internal static Q8_0RowLanesFn Q8_0RowLanes { get; }
+    internal static Q8_0RowLanesFn Q8_0RowLanes => s_exports.Q8_0RowLanes;
 
     /// <summary>
     /// sw_quant_gemv_rows(w, rowBytes, rows, blocks, q4, codes, scales, y, accumulate): y[r] = (or +=) row r · x for a
     /// Q8_0 (q4 = 0) or Q4_0 (q4 = 1) matrix slice and one token's int8 activation blocks; VNNI.
     /// </summary>
-    internal static QuantGemvRowsFn QuantGemvRows { get; }
+    internal static QuantGemvRowsFn QuantGemvRows => s_exports.QuantGemvRows;
 
     /// <summary>sw_f16_gemv_rows(w, rowBytes, rows, cols, x, y, accumulate): y[r] = (or +=) row r · x for an fp16 matrix slice.</summary>
-    internal static F16GemvRowsFn F16GemvRows { get; }
+    internal static F16GemvRowsFn F16GemvRows => s_exports.F16GemvRows;
 
     /// <summary>
     /// sw_f16_gemv_tokens(w, rowBytes, rows, cols, x, n, y, yStride, accumulate): y[t·yStride + r] = (or +=) row r · x_t
     /// for an fp16 matrix slice and n tokens x_t = x + t·cols (batched decode).
     /// </summary>
-    internal static F16GemvTokensFn F16GemvTokens { get; }
+    internal static F16GemvTokensFn F16GemvTokens => s_exports.F16GemvTokens;
 
     /// <summary>sw_f16_to_f32(src, dst, count): dst[i] = src[i] widened to fp32 (attention's fp16 KV tiles).</summary>
-    internal static F16ToF32Fn F16ToF32 { get; }
+    internal static F16ToF32Fn F16ToF32 => s_exports.F16ToF32;
 
     /// <summary>
     /// sw_attend_decode(q, keys, values, blockTable, t0, t1, context, kvHeads, group, headDim, f16, scale, o, m, s, scratch):
     /// one query token against tiles [t0, t1) of its block table, every KV head; leaves each query head's unnormalized
     /// output, maximum score and weight sum (see <see cref="Cpu.DecodeAttention"/>).
     /// </summary>
-    internal static AttendDecodeFn AttendDecode { get; }
+    internal static AttendDecodeFn AttendDecode => s_exports.AttendDecode;
 
     /// <summary>Whether the VNNI kernels (the Q8_0 GEMM tile, the Q8_0/Q4_0 GEMV) are loaded and this CPU runs them.</summary>
     public static bool VnniAvailable => Q8_0RowLanes != null;
@@ -63,33 +63,35 @@ public static unsafe class NativeKernels
     /// <summary>One line for logs: "native kernels: VNNI GEMM and GEMV on, fp16 GEMV and decode attention on", or why they are off.</summary>
     public static string Status { get; }
 
+    /// <summary>The library's entry points: all null where it did not load, the VNNI ones null where the CPU lacks VNNI.</summary>
+    private struct Exports
+    {
+        public Q8_0RowLanesFn Q8_0RowLanes;
+        public QuantGemvRowsFn QuantGemvRows;
+        public F16GemvRowsFn F16GemvRows;
+        public F16GemvTokensFn F16GemvTokens;
+        public F16ToF32Fn F16ToF32;
+        public AttendDecodeFn AttendDecode;
+    }
+
+    private static readonly Exports s_exports;
+
     static NativeKernels()
     {
         try
         {
-            Status = Load(out var rowLanes, out var quantGemv, out var f16, out var f16Tokens, out var widen, out var attend);
-            Q8_0RowLanes = rowLanes;
-            QuantGemvRows = quantGemv;
-            F16GemvRows = f16;
-            F16GemvTokens = f16Tokens;
-            F16ToF32 = widen;
-            AttendDecode = attend;
+            Status = Load(out s_exports);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or BadImageFormatException or EntryPointNotFoundException)
         {
+            s_exports = default; // none of a half-loaded library
             Status = $"native kernels off: {e.Message}";
         }
     }
 
-    private static string Load(out Q8_0RowLanesFn rowLanes, out QuantGemvRowsFn quantGemv, out F16GemvRowsFn f16, out F16GemvTokensFn f16Tokens,
-                               out F16ToF32Fn widen, out AttendDecodeFn attend)
+    private static string Load(out Exports exports)
     {
-        f16Tokens = null;
-        rowLanes = null;
-        quantGemv = null;
-        f16 = null;
-        widen = null;
-        attend = null;
+        exports = default;
         if (Environment.GetEnvironmentVariable("SPLITWISE_NATIVE")?.Trim().ToLowerInvariant() is "off" or "0" or "false")
             return "native kernels off: SPLITWISE_NATIVE=off";
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
@@ -104,14 +106,14 @@ public static unsafe class NativeKernels
         var library = NativeLibrary.Load(path);
         var version = (delegate* unmanaged<int>)NativeLibrary.GetExport(library, "sw_native_abi_version");
         if (version() != AbiVersion) return $"native kernels off: {path} has ABI {version()}, expected {AbiVersion}";
-        f16 = (F16GemvRowsFn)NativeLibrary.GetExport(library, "sw_f16_gemv_rows");
-        f16Tokens = (F16GemvTokensFn)NativeLibrary.GetExport(library, "sw_f16_gemv_tokens");
-        widen = (F16ToF32Fn)NativeLibrary.GetExport(library, "sw_f16_to_f32");
-        attend = (AttendDecodeFn)NativeLibrary.GetExport(library, "sw_attend_decode");
+        exports.F16GemvRows = (F16GemvRowsFn)NativeLibrary.GetExport(library, "sw_f16_gemv_rows");
+        exports.F16GemvTokens = (F16GemvTokensFn)NativeLibrary.GetExport(library, "sw_f16_gemv_tokens");
+        exports.F16ToF32 = (F16ToF32Fn)NativeLibrary.GetExport(library, "sw_f16_to_f32");
+        exports.AttendDecode = (AttendDecodeFn)NativeLibrary.GetExport(library, "sw_attend_decode");
         var hasVnni = (delegate* unmanaged<int>)NativeLibrary.GetExport(library, "sw_cpu_has_avx512_vnni");
-        if (hasVnni() == 0) return "native kernels: VNNI GEMM off (this CPU has no AVX-512 VNNI), fp16 GEMV and decode attention on";
-        rowLanes = (Q8_0RowLanesFn)NativeLibrary.GetExport(library, "sw_q8_0_rowlanes_vnni");
-        quantGemv = (QuantGemvRowsFn)NativeLibrary.GetExport(library, "sw_quant_gemv_rows");
+        if (hasVnni() == 0) return "native kernels: VNNI GEMM and GEMV off (this CPU has no AVX-512 VNNI), fp16 GEMV and decode attention on";
+        exports.Q8_0RowLanes = (Q8_0RowLanesFn)NativeLibrary.GetExport(library, "sw_q8_0_rowlanes_vnni");
+        exports.QuantGemvRows = (QuantGemvRowsFn)NativeLibrary.GetExport(library, "sw_quant_gemv_rows");
         return "native kernels: VNNI GEMM and GEMV on, fp16 GEMV and decode attention on";
     }
 

@@ -226,8 +226,8 @@ static inline __attribute__((always_inline)) void quant_rows4(const uint8_t* con
 }
 
 // y[r] = (or +=) row r · x for rows [0, rows) of a Q8_0 (q4 = 0) or Q4_0 (q4 = 1) slice; x: blocks·32 int8 codes, xs
-// their per-block scales. Rows past the last multiple of four repeat the slice's first rows' pointers for the
-// unused stream slots and store nothing from them.
+// their per-block scales. The rows % 4 left after the quarters go in one more call whose unused stream slots reread
+// the first of them and store into a spare.
 SW_EXPORT void sw_quant_gemv_rows(const uint8_t* w, int64_t row_bytes, int32_t rows, int32_t blocks, int32_t q4, const int8_t* x,
                                   const float* xs, float* y, int32_t accumulate)
 {
